@@ -1,0 +1,34 @@
+/**
+ * The reference files under templates/: dictionaries, site registry, reporting
+ * programme calendar and benchmarks, loaded and checked together at start-up.
+ */
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DictionaryRegistry } from '../dictionary/dictionary-registry.js';
+import { Programme } from './programme.js';
+import { SiteRegistry } from './sites.js';
+
+export interface ReferenceData {
+  readonly dictionaries: DictionaryRegistry;
+  readonly sites: SiteRegistry;
+  readonly programme: Programme;
+}
+
+/** The repository's templates/ folder. */
+export const TEMPLATES_DIR = fileURLToPath(new URL('../../../templates/', import.meta.url));
+
+export interface ReferenceDataOptions {
+  /** Folder holding dictionaries/, sites.yaml and programme.yaml. */
+  readonly templatesDir?: string;
+  /** Further dictionary folders, such as a test-only next-year version. */
+  readonly extraDictionaryDirs?: readonly string[];
+}
+
+export function loadReferenceData(options: ReferenceDataOptions = {}): ReferenceData {
+  const dir = options.templatesDir ?? TEMPLATES_DIR;
+  return {
+    dictionaries: DictionaryRegistry.load([join(dir, 'dictionaries'), ...(options.extraDictionaryDirs ?? [])]),
+    sites: SiteRegistry.load(join(dir, 'sites.yaml')),
+    programme: Programme.load(join(dir, 'programme.yaml')),
+  };
+}
