@@ -23,11 +23,15 @@ export class DictionaryRegistry {
   static load(folders: readonly string[]): DictionaryRegistry {
     const dictionaries: Dictionary[] = [];
     for (const folder of folders) {
-      for (const name of readdirSync(folder).filter((file) => file.endsWith('.yaml')).sort()) {
+      for (const name of readdirSync(folder)
+        .filter((file) => file.endsWith('.yaml'))
+        .sort()) {
         const file = join(folder, name);
         const dictionary = loadDictionary(file);
         if (`${dictionary.version}.yaml` !== name) {
-          throw new ReferenceDataError(file, [`version: the file holds version ${dictionary.version}, so it should be named ${dictionary.version}.yaml`]);
+          throw new ReferenceDataError(file, [
+            `version: the file holds version ${dictionary.version}, so it should be named ${dictionary.version}.yaml`,
+          ]);
         }
         if (dictionaries.some((other) => other.version === dictionary.version)) {
           throw new ReferenceDataError(file, [`version: ${dictionary.version} is defined twice`]);
@@ -45,17 +49,23 @@ export class DictionaryRegistry {
   get(version: string): Dictionary {
     const dictionary = this.find(version);
     if (!dictionary) {
-      throw new UsageError(`There is no dictionary version "${version}". The versions are ${this.describeVersions()}.`);
+      throw new UsageError(
+        `There is no dictionary version "${version}". The versions are ${this.describeVersions()}.`,
+      );
     }
     return dictionary;
   }
 
   /** The version in force for a quarter: the latest that applies from it or earlier. */
   forPeriod(period: Period): Dictionary {
-    const applicable = this.versions.filter((dictionary) => comparePeriods(dictionary.appliesFrom, period) <= 0);
+    const applicable = this.versions.filter(
+      (dictionary) => comparePeriods(dictionary.appliesFrom, period) <= 0,
+    );
     const dictionary = applicable.at(-1);
     if (!dictionary) {
-      throw new UsageError(`No dictionary version applies to ${formatPeriod(period)}: the earliest starts in ${formatPeriod((this.versions[0] as Dictionary).appliesFrom)}.`);
+      throw new UsageError(
+        `No dictionary version applies to ${formatPeriod(period)}: the earliest starts in ${formatPeriod((this.versions[0] as Dictionary).appliesFrom)}.`,
+      );
     }
     return dictionary;
   }

@@ -29,7 +29,8 @@ export function parseExpression(text: string): { expression: ItemExpression } | 
       continue;
     }
     if (!token) return { problem: `"${text}" is not a sum of items: write it like A.ITEM + B.ITEM - C.ITEM` };
-    if (!/^[A-Za-z_][A-Za-z0-9_.]*$/.test(token)) return { problem: `"${token}" in "${text}" is not an item ID` };
+    if (!/^[A-Za-z_][A-Za-z0-9_.]*$/.test(token))
+      return { problem: `"${token}" in "${text}" is not an item ID` };
     terms.push({ sign, itemId: token });
   }
   return { expression: { text, terms } };
@@ -38,11 +39,11 @@ export function parseExpression(text: string): { expression: ItemExpression } | 
 /** Evaluates an expression; undefined when any item it needs was not reported. */
 export function evaluateExpression(
   expression: ItemExpression,
-  valueOf: (itemId: string) => number | undefined,
+  valueOfItem: (itemId: string) => number | undefined,
 ): number | undefined {
   let total = 0;
   for (const term of expression.terms) {
-    const value = valueOf(term.itemId);
+    const value = valueOfItem(term.itemId);
     if (value === undefined) return undefined;
     total += term.sign * value;
   }

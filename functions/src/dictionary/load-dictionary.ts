@@ -7,7 +7,6 @@
  *
  * input: a YAML file → output: a Dictionary (the model everything else derives from)
  */
-import { ReferenceDataError } from '../errors.js';
 import { type Period, parsePeriod } from '../programme/periods.js';
 import { checkWithSchema, formatPath, parseYamlText, readYamlFile } from '../programme/reference-file.js';
 import { definedNameProblem } from './excel-names.js';
@@ -84,15 +83,18 @@ export function loadDictionaryText(file: string, text: string): Dictionary {
 }
 
 export function buildDictionary(file: string, data: unknown): Dictionary {
-  const spec = checkWithSchema(file, dictionaryFileSchema, data);
-  const problems = crossReferenceProblems(spec, data);
-  if (problems.length > 0) throw new ReferenceDataError(file, problems);
+  const spec = checkWithSchema(file, dictionaryFileSchema, data, (parsed) =>
+    crossReferenceProblems(parsed, data),
+  );
   return assemble(file, spec);
 }
 
 function assemble(file: string, spec: DictionaryFile): Dictionary {
   const sectionById = new Map(spec.sections.map((section) => [section.id, section]));
-  const items: Item[] = spec.items.map((item) => ({ ...item, sectionSpec: sectionById.get(item.section) as SectionSpec }));
+  const items: Item[] = spec.items.map((item) => ({
+    ...item,
+    sectionSpec: sectionById.get(item.section) as SectionSpec,
+  }));
   const tables: Table[] = spec.tables.map((table) => ({
     ...table,
     sectionSpec: sectionById.get(table.section) as SectionSpec,
@@ -106,7 +108,10 @@ function assemble(file: string, spec: DictionaryFile): Dictionary {
   }));
   const rules: Rule[] = spec.rules.map((rule) =>
     rule.kind === 'ratio_at_least' || rule.kind === 'ratio_below'
-      ? { ...rule, expressions: { numerator: expression(rule.numerator), denominator: expression(rule.denominator) } }
+      ? {
+          ...rule,
+          expressions: { numerator: expression(rule.numerator), denominator: expression(rule.denominator) },
+        }
       : rule,
   );
   const codeLists = new Map<string, readonly Code[]>(Object.entries(spec.codeLists));
@@ -141,13 +146,15 @@ function crossReferenceProblems(spec: DictionaryFile, raw: unknown): string[] {
   const problems: string[] = [];
   const at = (path: PropertyKey[], message: string) => problems.push(`${formatPath(path, raw)}: ${message}`);
 
-  if ('problem' in parsePeriod(spec.appliesFrom)) at(['appliesFrom'], `"${spec.appliesFrom}" is not a real quarter`);
+  if ('problem' in parsePeriod(spec.appliesFrom))
+    at(['appliesFrom'], `"${spec.appliesFrom}" is not a real quarter`);
 
   // Sections: unique IDs and sheet names (Excel compares sheet names ignoring case).
   const sectionIds = new Set<string>();
   const sheetNames = new Set<string>();
   spec.sections.forEach((section, index) => {
-    if (sectionIds.has(section.id)) at(['sections', index, 'id'], `the section ID ${section.id} is used twice`);
+    if (sectionIds.has(section.id))
+      at(['sections', index, 'id'], `the section ID ${section.id} is used twice`);
     sectionIds.add(section.id);
     const sheet = section.sheet.toLowerCase();
     if (sheetNames.has(sheet) || ['instructions', '_meta', 'feedback'].includes(sheet)) {
@@ -163,8 +170,8 @@ function crossReferenceProblems(spec: DictionaryFile, raw: unknown): string[] {
     if (problem) at(path, `${name} ${problem}`);
     const key = name.toUpperCase();
     const earlier = names.get(key);
-    if (earlier) at(path, `${what} ${name} has the same ID as ${earlier}`);
-    else names.set(key, `${what} ${name}`);
+    if (earlier) at(path, `${name} is also the ID of ${earlier}; IDs must be unique`);
+    else names.set(key, `the ${what} at ${formatPath(path.slice(0, -1), raw)}`);
   };
 
   const codeListNames = new Set([...Object.keys(spec.codeLists), ...DERIVED_CODE_LISTS]);
@@ -180,10 +187,15 @@ function crossReferenceProblems(spec: DictionaryFile, raw: unknown): string[] {
     if (field.type === 'code') {
       if (!field.codeList) at([...path, 'codeList'], 'a code value needs a codeList');
       else if (!codeListNames.has(field.codeList)) {
-        at([...path, 'codeList'], `there is no code list "${field.codeList}" (there are ${[...codeListNames].join(', ')})`);
+        at(
+          [...path, 'codeList'],
+          `there is no code list "${field.codeList}" (there are ${[...codeListNames].join(', ')})`,
+        );
       }
-    } else if (field.codeList) at([...path, 'codeList'], `only a code value has a codeList, and this is ${field.type}`);
-    if (field.min !== undefined && !numeric) at([...path, 'min'], `only a count or money value has a minimum`);
+    } else if (field.codeList)
+      at([...path, 'codeList'], `only a code value has a codeList, and this is ${field.type}`);
+    if (field.min !== undefined && !numeric)
+      at([...path, 'min'], `only a count or money value has a minimum`);
     if (field.type === 'count' && field.min !== undefined && !Number.isInteger(field.min)) {
       at([...path, 'min'], 'the minimum of a count should be a whole number');
     }
@@ -191,7 +203,10 @@ function crossReferenceProblems(spec: DictionaryFile, raw: unknown): string[] {
       at([...path, 'aggregation'], `a ${field.type} value needs a numeric aggregation, not text`);
     }
     if (!numeric && field.aggregation !== 'text') {
-      at([...path, 'aggregation'], `a ${field.type} value cannot be added up: its aggregation should be text`);
+      at(
+        [...path, 'aggregation'],
+        `a ${field.type} value cannot be added up: its aggregation should be text`,
+      );
     }
     if (!allowIdentity && (field.type === 'site' || field.type === 'period')) {
       at([...path, 'type'], `a table column cannot be of type ${field.type}`);
@@ -200,19 +215,26 @@ function crossReferenceProblems(spec: DictionaryFile, raw: unknown): string[] {
 
   spec.items.forEach((item, index) => {
     const path = ['items', index];
-    claimName(item.id, [...path, 'id'], 'the item');
+    claimName(item.id, [...path, 'id'], 'item');
     if (!sectionIds.has(item.section)) at([...path, 'section'], `there is no section "${item.section}"`);
     checkValueFields(item, path, { allowIdentity: true });
     if (item.outlierTolerance !== undefined && !NUMERIC_TYPES.has(item.type)) {
       at([...path, 'outlierTolerance'], `only a count or money item can have an outlier tolerance`);
     }
     if (item.outlierTolerance !== undefined && item.aggregation === 'unique_ytd') {
-      at([...path, 'outlierTolerance'], 'a year-to-date count grows through the year, so quarter-on-quarter outliers mean nothing');
+      at(
+        [...path, 'outlierTolerance'],
+        'a year-to-date count grows through the year, so quarter-on-quarter outliers mean nothing',
+      );
     }
   });
   for (const type of ['site', 'period'] as const) {
     const count = spec.items.filter((item) => item.type === type).length;
-    if (count !== 1) at(['items'], `there should be exactly one item of type ${type} (there ${count === 1 ? 'is' : 'are'} ${count})`);
+    if (count !== 1)
+      at(
+        ['items'],
+        `there should be exactly one item of type ${type} (there ${count === 1 ? 'is' : 'are'} ${count})`,
+      );
   }
 
   spec.tables.forEach((table, index) => {
@@ -220,9 +242,10 @@ function crossReferenceProblems(spec: DictionaryFile, raw: unknown): string[] {
     if (!sectionIds.has(table.section)) at([...path, 'section'], `there is no section "${table.section}"`);
     const columnIds = new Set<string>();
     table.columns.forEach((column, columnIndex) => {
-      if (columnIds.has(column.id)) at([...path, 'columns', columnIndex, 'id'], `the column ${column.id} is listed twice`);
+      if (columnIds.has(column.id))
+        at([...path, 'columns', columnIndex, 'id'], `the column ${column.id} is listed twice`);
       columnIds.add(column.id);
-      claimName(`${table.id}.${column.id}`, [...path, 'columns', columnIndex, 'id'], 'the table column');
+      claimName(`${table.id}.${column.id}`, [...path, 'columns', columnIndex, 'id'], 'table column');
       checkValueFields(column, [...path, 'columns', columnIndex], { allowIdentity: false });
     });
   });
@@ -240,7 +263,7 @@ function crossReferenceProblems(spec: DictionaryFile, raw: unknown): string[] {
   };
 
   spec.indicators.forEach((indicator, index) => {
-    claimName(indicator.id, ['indicators', index, 'id'], 'the indicator');
+    claimName(indicator.id, ['indicators', index, 'id'], 'indicator');
     requireExpression(indicator.numerator, ['indicators', index, 'numerator']);
     requireExpression(indicator.denominator, ['indicators', index, 'denominator']);
     if (indicator.domain && !spec.codeLists.domain?.some((code) => code.code === indicator.domain)) {
@@ -260,7 +283,10 @@ function crossReferenceProblems(spec: DictionaryFile, raw: unknown): string[] {
       if (typeof template !== 'string') continue;
       for (const name of placeholdersIn(template)) {
         if (!allowed.includes(name)) {
-          at([...path, field], `{${name}} is not filled by a ${rule.kind} rule (it fills ${allowed.map((p) => `{${p}}`).join(', ')})`);
+          at(
+            [...path, field],
+            `{${name}} is not filled by a ${rule.kind} rule (it fills ${allowed.map((p) => `{${p}}`).join(', ')})`,
+          );
         }
       }
     }
@@ -280,7 +306,7 @@ function checkRuleReferences(rule: RuleSpec, path: PropertyKey[], context: RuleC
   const numeric = { numeric: true };
   switch (rule.kind) {
     case 'sum_equals':
-      rule.parts.forEach((id, i) => requireItem(id, [...path, 'parts', i], numeric));
+      for (const [i, id] of rule.parts.entries()) requireItem(id, [...path, 'parts', i], numeric);
       requireItem(rule.total, [...path, 'total'], numeric);
       return;
     case 'compare':
@@ -305,7 +331,9 @@ function checkRuleReferences(rule: RuleSpec, path: PropertyKey[], context: RuleC
       requireExpression(rule.denominator, [...path, 'denominator']);
       return;
     case 'ordered':
-      rule.levels.forEach((level, i) => level.forEach((id, j) => requireItem(id, [...path, 'levels', i, j], numeric)));
+      for (const [i, level] of rule.levels.entries()) {
+        for (const [j, id] of level.entries()) requireItem(id, [...path, 'levels', i, j], numeric);
+      }
       return;
     case 'table_totals': {
       const table = spec.tables.find((candidate) => candidate.id === rule.table);
@@ -314,30 +342,40 @@ function checkRuleReferences(rule: RuleSpec, path: PropertyKey[], context: RuleC
         return;
       }
       const columnIds = new Set(table.columns.map((column) => column.id));
-      const requireColumn = (id: string, columnPath: PropertyKey[], { numeric: mustBeNumeric }: { numeric: boolean }) => {
+      const requireColumn = (
+        id: string,
+        columnPath: PropertyKey[],
+        { numeric: mustBeNumeric }: { numeric: boolean },
+      ) => {
         const column = table.columns.find((candidate) => candidate.id === id);
-        if (!column) at(columnPath, `the table ${table.id} has no column ${id} (it has ${[...columnIds].join(', ')})`);
-        else if (mustBeNumeric && !NUMERIC_TYPES.has(column.type)) at(columnPath, `${table.id}.${id} is not a number`);
+        if (!column)
+          at(columnPath, `the table ${table.id} has no column ${id} (it has ${[...columnIds].join(', ')})`);
+        else if (mustBeNumeric && !NUMERIC_TYPES.has(column.type))
+          at(columnPath, `${table.id}.${id} is not a number`);
       };
       rule.totals.forEach((total, i) => {
         requireColumn(total.column, [...path, 'totals', i, 'column'], numeric);
         requireItem(total.total, [...path, 'totals', i, 'total'], numeric);
       });
       if (rule.unique) requireColumn(rule.unique, [...path, 'unique'], { numeric: false });
-      rule.requiredInUsedRows.forEach((id, i) => requireColumn(id, [...path, 'requiredInUsedRows', i], { numeric: false }));
+      for (const [i, id] of rule.requiredInUsedRows.entries()) {
+        requireColumn(id, [...path, 'requiredInUsedRows', i], { numeric: false });
+      }
       return;
     }
     case 'outlier':
       return;
     case 'if_positive_then_positive':
-      requireItem(rule.if, [...path, 'if'], numeric);
-      requireItem(rule.then, [...path, 'then'], numeric);
+      requireItem(rule.whenPositive, [...path, 'whenPositive'], numeric);
+      requireItem(rule.alsoPositive, [...path, 'alsoPositive'], numeric);
       return;
     case 'identity': {
       const site = spec.items.find((item) => item.id === rule.siteItem);
       const period = spec.items.find((item) => item.id === rule.periodItem);
-      if (site?.type !== 'site') at([...path, 'siteItem'], `${rule.siteItem} should be the item of type site`);
-      if (period?.type !== 'period') at([...path, 'periodItem'], `${rule.periodItem} should be the item of type period`);
+      if (site?.type !== 'site')
+        at([...path, 'siteItem'], `${rule.siteItem} should be the item of type site`);
+      if (period?.type !== 'period')
+        at([...path, 'periodItem'], `${rule.periodItem} should be the item of type period`);
       return;
     }
   }
@@ -346,7 +384,7 @@ function checkRuleReferences(rule: RuleSpec, path: PropertyKey[], context: RuleC
 /** ` (did you mean BF.TOTAL?)` for a near miss. */
 function suggest(id: string, known: Iterable<string>): string {
   let best: string | undefined;
-  let bestDistance = 3;
+  let bestDistance = id.length >= 8 ? 4 : 3;
   for (const candidate of known) {
     const distance = editDistance(id.toUpperCase(), candidate.toUpperCase());
     if (distance < bestDistance) {

@@ -24,7 +24,9 @@ export const RULE_PLACEHOLDERS = {
     incompleteRowMessage: ['row', 'columnLabel', 'cell'],
   },
   outlier: { message: ['itemLabel', 'itemCell', 'value', 'change', 'quarters', 'baseline', 'tolerance'] },
-  if_positive_then_positive: { message: ['ifLabel', 'ifCell', 'ifValue', 'thenLabel', 'thenCell', 'thenValue'] },
+  if_positive_then_positive: {
+    message: ['whenLabel', 'whenCell', 'whenValue', 'alsoLabel', 'alsoCell', 'alsoValue'],
+  },
   identity: { message: ['seen', 'expected', 'cell'], periodMessage: ['seen', 'cell', 'problem'] },
 } as const satisfies Record<RuleKind, Record<string, readonly string[]>>;
 

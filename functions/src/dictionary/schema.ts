@@ -117,7 +117,11 @@ export const ruleSchema = z.discriminatedUnion('kind', [
     denominator: text,
     threshold: z.number().min(0).max(1),
   }),
-  z.strictObject({ ...ruleBase, kind: z.literal('ordered'), levels: z.array(z.array(itemRef).min(1)).min(2) }),
+  z.strictObject({
+    ...ruleBase,
+    kind: z.literal('ordered'),
+    levels: z.array(z.array(itemRef).min(1)).min(2),
+  }),
   z.strictObject({
     ...ruleBase,
     kind: z.literal('table_totals'),
@@ -134,7 +138,13 @@ export const ruleSchema = z.discriminatedUnion('kind', [
     lookback: z.int().min(1).max(12),
     minimumChange: z.number().min(0).default(0),
   }),
-  z.strictObject({ ...ruleBase, kind: z.literal('if_positive_then_positive'), if: itemRef, then: itemRef }),
+  z.strictObject({
+    ...ruleBase,
+    kind: z.literal('if_positive_then_positive'),
+    // Not `if`/`then`: an object with a `then` field looks like a promise to JavaScript.
+    whenPositive: itemRef,
+    alsoPositive: itemRef,
+  }),
   z.strictObject({
     ...ruleBase,
     kind: z.literal('identity'),

@@ -28,7 +28,9 @@ export function parsePeriod(text: string): { period: Period } | { problem: strin
   const [, start, end, quarter] = match as unknown as [string, string, string, string];
   const startYear = Number(start);
   if ((startYear + 1) % 100 !== Number(end)) {
-    return { problem: `"${trimmed}" is not a financial year: ${start} is followed by ${String((startYear + 1) % 100).padStart(2, '0')}` };
+    return {
+      problem: `"${trimmed}" is not a financial year: ${start} is followed by ${String((startYear + 1) % 100).padStart(2, '0')}`,
+    };
   }
   const q = Number(quarter);
   if (q < 1 || q > 4) {
@@ -50,7 +52,9 @@ export function parseYear(text: string): { startYear: number } | { problem: stri
   if (!match) return { problem: `"${trimmed}" is not a financial year: write it like 2025-26` };
   const startYear = Number(match[1]);
   if ((startYear + 1) % 100 !== Number(match[2])) {
-    return { problem: `"${trimmed}" is not a financial year: ${match[1]} is followed by ${String((startYear + 1) % 100).padStart(2, '0')}` };
+    return {
+      problem: `"${trimmed}" is not a financial year: ${match[1]} is followed by ${String((startYear + 1) % 100).padStart(2, '0')}`,
+    };
   }
   return { startYear };
 }

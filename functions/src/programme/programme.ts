@@ -18,7 +18,9 @@ const programmeSchema = z.strictObject({
   name: z.string().min(1),
   funder: z.string().min(1),
   helpEmail: z.email(),
-  firstYear: z.string().refine((text) => 'startYear' in parseYear(text), 'should be a financial year like 2025-26'),
+  firstYear: z
+    .string()
+    .refine((text) => 'startYear' in parseYear(text), 'should be a financial year like 2025-26'),
   years: z.int().min(1).max(50),
   dueDaysAfterQuarterEnd: z.int().min(0).max(365),
   dueDateOverrides: z

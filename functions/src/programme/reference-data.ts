@@ -27,7 +27,10 @@ export interface ReferenceDataOptions {
 export function loadReferenceData(options: ReferenceDataOptions = {}): ReferenceData {
   const dir = options.templatesDir ?? TEMPLATES_DIR;
   return {
-    dictionaries: DictionaryRegistry.load([join(dir, 'dictionaries'), ...(options.extraDictionaryDirs ?? [])]),
+    dictionaries: DictionaryRegistry.load([
+      join(dir, 'dictionaries'),
+      ...(options.extraDictionaryDirs ?? []),
+    ]),
     sites: SiteRegistry.load(join(dir, 'sites.yaml')),
     programme: Programme.load(join(dir, 'programme.yaml')),
   };

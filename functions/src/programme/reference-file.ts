@@ -14,7 +14,9 @@ export function readYamlFile(file: string): unknown {
     text = readFileSync(file, 'utf8');
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
-    throw new ReferenceDataError(file, [code === 'ENOENT' ? 'the file does not exist' : `it cannot be read (${code})`]);
+    throw new ReferenceDataError(file, [
+      code === 'ENOENT' ? 'the file does not exist' : `it cannot be read (${code})`,
+    ]);
   }
   return parseYamlText(file, text);
 }
@@ -28,21 +30,44 @@ export function parseYamlText(file: string, text: string): unknown {
       document.errors.map((error) => {
         const where = error.linePos?.[0];
         const firstLine = error.message.split('\n')[0] ?? error.message;
-        return where ? `line ${where.line}, column ${where.col}: ${firstLine.replace(/ at line \d+, column \d+:?$/, '')}` : firstLine;
+        return where
+          ? `line ${where.line}, column ${where.col}: ${firstLine.replace(/ at line \d+, column \d+:?$/, '')}`
+          : firstLine;
       }),
     );
   }
   return document.toJS();
 }
 
-/** Checks data against a schema; on failure lists every problem, each with its path. */
-export function checkWithSchema<S extends z.ZodType>(file: string, schema: S, data: unknown): z.output<S> {
+/**
+ * Checks data against a schema; on failure lists every problem, each with its
+ * path. `moreProblems` adds checks that need the whole file (references), run
+ * even when the schema fails, so one pass reports everything it can.
+ */
+export function checkWithSchema<S extends z.ZodType>(
+  file: string,
+  schema: S,
+  data: unknown,
+  moreProblems?: (data: z.output<S>) => string[],
+): z.output<S> {
   const result = schema.safeParse(data, { reportInput: true });
-  if (result.success) return result.data;
-  throw new ReferenceDataError(
-    file,
-    result.error.issues.map((issue) => describeIssue(issue, data)),
-  );
+  if (result.success) {
+    const problems = moreProblems?.(result.data) ?? [];
+    if (problems.length > 0) throw new ReferenceDataError(file, problems);
+    return result.data;
+  }
+  const problems = result.error.issues.map((issue) => describeIssue(issue, data));
+  if (moreProblems) {
+    try {
+      // The data failed its schema, so these checks see it as it is; any they can
+      // still make are worth reporting now, and any they cannot are skipped.
+      for (const problem of moreProblems(data as z.output<S>))
+        if (!problems.includes(problem)) problems.push(problem);
+    } catch {
+      // Too broken to cross-check; the schema's problems come first anyway.
+    }
+  }
+  throw new ReferenceDataError(file, problems);
 }
 
 type Issue = z.core.$ZodIssue & { input?: unknown };
@@ -52,6 +77,7 @@ export function describeIssue(issue: Issue, root: unknown): string {
   const prefix = where ? `${where}: ` : '';
   switch (issue.code) {
     case 'invalid_value':
+      if (issue.input === undefined) return `${prefix}is missing`;
       return `${prefix}${show(issue.input)} is not one of ${issue.values.map(String).join(', ')}`;
     case 'invalid_type':
       if (issue.input === undefined) return `${prefix}is missing`;
@@ -62,8 +88,11 @@ export function describeIssue(issue: Issue, root: unknown): string {
       // Discriminated unions: say which discriminator values are allowed.
       const note = (issue as { note?: string }).note;
       if (note === 'No matching discriminator') {
-        const options = (issue as { options?: unknown[] }).options;
-        return `${prefix}${show(issue.input)} is not one of ${(options ?? []).map(String).join(', ')}`;
+        const { options, discriminator } = issue as { options?: unknown[]; discriminator?: string };
+        const input = issue.input as Record<string, unknown> | undefined;
+        const seen = discriminator && input && typeof input === 'object' ? input[discriminator] : issue.input;
+        if (seen === undefined) return `${prefix}is missing`;
+        return `${prefix}${show(seen)} is not one of ${(options ?? []).map(String).join(', ')}`;
       }
       return `${prefix}${issue.message}`;
     }

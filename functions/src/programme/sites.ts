@@ -16,7 +16,11 @@ const registrySchema = z
     const seen = new Set<string>();
     registry.sites.forEach((site, index) => {
       if (seen.has(site.code)) {
-        context.addIssue({ code: 'custom', path: ['sites', index, 'code'], message: `${site.code} is listed twice` });
+        context.addIssue({
+          code: 'custom',
+          path: ['sites', index, 'code'],
+          message: `${site.code} is listed twice`,
+        });
       }
       seen.add(site.code);
     });

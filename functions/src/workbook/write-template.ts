@@ -1,0 +1,488 @@
+/**
+ * The quarterly return template, generated from the dictionary with exceljs, as
+ * a careful analyst would build it by hand: instructions first, one sheet per
+ * section, a yellow input cell per item with its definition beside it, Excel's
+ * own data validation and input messages, and everything but the inputs locked.
+ *
+ * The public contract: every input cell carries a workbook-level defined name
+ * equal to its item ID, and every table column a name over its input cells
+ * (`SERVICES.SESSIONS`). The validator, and any outside tool, find items by name.
+ *
+ * input: dictionary, site, period → output: .xlsx bytes
+ */
+import ExcelJS from 'exceljs';
+import { columnLetters, quoteSheetName } from '../dictionary/excel-names.js';
+import type { Code, Dictionary, Item, TableColumn } from '../dictionary/load-dictionary.js';
+import {
+  describePeriod,
+  formatPeriod,
+  longDate,
+  type Period,
+  periodEnd,
+  periodMonths,
+  periodStart,
+} from '../programme/periods.js';
+import type { Programme } from '../programme/programme.js';
+import type { Site } from '../programme/sites.js';
+import {
+  COLUMNS,
+  HEADER_ROW,
+  INSTRUCTIONS_SHEET,
+  layoutSections,
+  META_SHEET,
+  type SectionLayout,
+  TABLE_FIRST_COLUMN,
+  TEMPLATE_ID,
+} from './template-layout.js';
+
+export interface TemplateRequest {
+  readonly dictionary: Dictionary;
+  readonly programme: Programme;
+  readonly site: Site;
+  readonly sites: readonly Site[];
+  readonly period: Period;
+  /** When the template was made; recorded in the metadata. */
+  readonly generatedAt?: Date;
+}
+
+const COLOURS = {
+  input: 'FFFFF2CC', // pale yellow: fill me in
+  prefilled: 'FFE7E6E6', // grey: filled in for you
+  header: 'FF1F4E79',
+  group: 'FFDDEBF7',
+  idText: 'FF7F7F7F',
+  border: 'FFBFBFBF',
+};
+
+const NUMBER_FORMATS: Record<Item['type'], string> = {
+  count: '#,##0',
+  money: '"£"#,##0.00',
+  date: 'dd/mm/yyyy',
+  text: '@',
+  email: '@',
+  code: '@',
+  site: '@',
+  period: '@',
+};
+
+/** Excel's limits on data validation messages; longer ones make Excel repair the file. */
+const PROMPT_TITLE_MAX = 32;
+const PROMPT_MAX = 255;
+const ERROR_MAX = 225;
+
+const thin = { style: 'thin' as const, color: { argb: COLOURS.border } };
+const box = { top: thin, left: thin, bottom: thin, right: thin };
+
+export async function writeTemplate(request: TemplateRequest): Promise<Buffer> {
+  const { dictionary, site, period, programme } = request;
+  const workbook = new ExcelJS.Workbook();
+  const generatedAt = request.generatedAt ?? new Date();
+  workbook.creator = programme.funder;
+  workbook.created = generatedAt;
+  workbook.modified = generatedAt;
+  workbook.title = `${site.shortName} ${describePeriod(period)} monitoring return`;
+  workbook.subject = `${dictionary.title}, dictionary version ${dictionary.version}`;
+  workbook.keywords = `${TEMPLATE_ID} ${dictionary.version} ${site.code} ${formatPeriod(period)}`;
+  workbook.company = programme.funder;
+
+  writeInstructions(workbook, request);
+  const layouts = layoutSections(dictionary);
+  for (const layout of layouts) await writeSection(workbook, layout, request);
+  await writeMetadata(workbook, layouts, request, generatedAt);
+  // Open on the instructions, not on whichever sheet was written last.
+  workbook.views = [
+    { activeTab: 0, firstSheet: 0, x: 0, y: 0, width: 20000, height: 12000, visibility: 'visible' },
+  ];
+
+  return Buffer.from(await workbook.xlsx.writeBuffer());
+}
+
+function writeInstructions(workbook: ExcelJS.Workbook, request: TemplateRequest): void {
+  const { dictionary, site, period, programme } = request;
+  const sheet = workbook.addWorksheet(INSTRUCTIONS_SHEET, {
+    properties: { tabColor: { argb: COLOURS.header } },
+    pageSetup: { orientation: 'portrait', paperSize: 9, fitToPage: true, fitToWidth: 1, fitToHeight: 0 },
+  });
+  sheet.getColumn(1).width = 3;
+  sheet.getColumn(2).width = 100;
+  const dueDate = longDate(programme.dueDate(period));
+  const sectionList = dictionary.sections.map((section) => `•  ${section.sheet}: ${section.title}`);
+  const lines: Array<[string, 'title' | 'heading' | 'text']> = [
+    [`${programme.name} quarterly monitoring return`, 'title'],
+    [`${site.name} · ${describePeriod(period)} (${periodMonths(period)})`, 'heading'],
+    [`Please return this workbook by ${dueDate}.`, 'text'],
+    ['', 'text'],
+    ['What this return is for', 'heading'],
+    [
+      `Every quarter each partnership reports the same figures, defined once in the Common Outcomes Framework data dictionary (version ${dictionary.version}), so that together they show how much the programme did, how well it did it, and whether anyone is better off.`,
+      'text',
+    ],
+    ['', 'text'],
+    ['How to fill it in', 'heading'],
+    [
+      '•  Fill in the yellow cells on each sheet. The grey cells are filled in for you; please leave them as they are.',
+      'text',
+    ],
+    [
+      '•  Click a yellow cell to see the definition of what to count. Each row also shows its definition and unit.',
+      'text',
+    ],
+    [
+      '•  Blank and zero mean different things. Enter 0 when there were none. Leave a cell blank only when you cannot report the figure: a blank is read as "not reported", never as zero.',
+      'text',
+    ],
+    [
+      '•  "Not known" is a category, not a blank: where a breakdown has a "not known" row, the breakdown must add up exactly to its total.',
+      'text',
+    ],
+    [
+      '•  Enter numbers as numbers: no "N/A", dashes or notes in number cells. Put any context in the Commentary sheet.',
+      'text',
+    ],
+    [
+      '•  You may add rows or columns, or paste values, without breaking anything: each input cell is found by its name. Please do not rename or delete the sheets.',
+      'text',
+    ],
+    ['', 'text'],
+    ['The sheets', 'heading'],
+    ...sectionList.map((line): [string, 'text'] => [line, 'text']),
+    ['', 'text'],
+    ['Checks and feedback', 'heading'],
+    [
+      'When you send the workbook it is checked against the data dictionary straight away, and you receive an email within a minute listing anything to fix, each with its sheet and cell, and a copy of your workbook with the cells highlighted. Errors must be fixed before the return is accepted. Warnings do not stop it, but please explain each one in the explanations table on the Commentary sheet.',
+      'text',
+    ],
+    [
+      'If you send a corrected workbook later, it replaces the earlier one; nothing you sent is lost.',
+      'text',
+    ],
+    ['', 'text'],
+    ['Getting help', 'heading'],
+    [`Email ${programme.helpEmail} with any question about a definition or this workbook.`, 'text'],
+  ];
+  lines.forEach(([text, style], index) => {
+    const cell = sheet.getCell(index + 1, 2);
+    cell.value = text;
+    cell.alignment = { wrapText: true, vertical: 'top' };
+    if (style === 'title') cell.font = { bold: true, size: 16, color: { argb: COLOURS.header } };
+    if (style === 'heading') cell.font = { bold: true, size: 12, color: { argb: COLOURS.header } };
+    const row = sheet.getRow(index + 1);
+    if (style === 'text' && text.length > 100) row.height = 15 * Math.ceil(text.length / 95);
+  });
+  void sheet.protect('', { selectLockedCells: true, selectUnlockedCells: true });
+}
+
+async function writeSection(
+  workbook: ExcelJS.Workbook,
+  layout: SectionLayout,
+  request: TemplateRequest,
+): Promise<void> {
+  const { dictionary, site, period } = request;
+  const { section } = layout;
+  const sheet = workbook.addWorksheet(section.sheet, {
+    views: [{ state: 'frozen', ySplit: HEADER_ROW, showGridLines: false }],
+    pageSetup: {
+      orientation: 'landscape',
+      paperSize: 9,
+      fitToPage: true,
+      fitToWidth: 1,
+      fitToHeight: 0,
+      printTitlesRow: `${HEADER_ROW}:${HEADER_ROW}`,
+      margins: { left: 0.5, right: 0.5, top: 0.6, bottom: 0.6, header: 0.3, footer: 0.3 },
+    },
+    headerFooter: { oddFooter: `&L${site.shortName} ${describePeriod(period)}&C&A&RPage &P of &N` },
+  });
+  const widths: Record<string, number> = { A: 22, B: 46, C: 18, D: 16, E: 16, F: 16, G: 16, H: 40 };
+  for (const [letter, width] of Object.entries(widths)) sheet.getColumn(letter).width = width;
+
+  sheet.getCell('A1').value = `${section.id}. ${section.title}`;
+  sheet.getCell('A1').font = { bold: true, size: 14, color: { argb: COLOURS.header } };
+  sheet.getCell('A2').value = `${site.name} · ${describePeriod(period)} (${periodMonths(period)})`;
+  sheet.getCell('A2').font = { bold: true };
+  sheet.getCell('A3').value =
+    'Fill in the yellow cells. Enter 0 when there were none; leave a cell blank only if you cannot report it.';
+  sheet.getCell('A3').font = { italic: true };
+
+  const header = sheet.getRow(HEADER_ROW);
+  const headings: Array<[string, string]> = [
+    [COLUMNS.id, 'Item ID'],
+    [COLUMNS.label, 'Item'],
+    [COLUMNS.value, 'Your figure'],
+    [COLUMNS.unit, 'Unit'],
+    [COLUMNS.definition, 'Definition'],
+  ];
+  for (const [letter, text] of headings) styleHeader(sheet.getCell(`${letter}${HEADER_ROW}`), text);
+  sheet.mergeCells(`${COLUMNS.definition}${HEADER_ROW}:${COLUMNS.last}${HEADER_ROW}`);
+  header.height = 20;
+
+  for (const entry of layout.rows) {
+    switch (entry.kind) {
+      case 'group': {
+        const cell = sheet.getCell(`${COLUMNS.label}${entry.row}`);
+        cell.value = entry.title;
+        cell.font = { bold: true, color: { argb: COLOURS.header } };
+        for (let column = 1; column <= 8; column++) {
+          sheet.getCell(entry.row, column).fill = solid(COLOURS.group);
+        }
+        break;
+      }
+      case 'item':
+        writeItemRow(sheet, entry.row, entry.item, request);
+        workbook.definedNames.add(
+          `${quoteSheetName(section.sheet)}!$${COLUMNS.value}$${entry.row}`,
+          entry.item.id,
+        );
+        break;
+      case 'table-title': {
+        const title = sheet.getCell(`${COLUMNS.label}${entry.row}`);
+        title.value = entry.table.label;
+        title.font = { bold: true, size: 12, color: { argb: COLOURS.header } };
+        const note = sheet.getCell(`${columnLetters(TABLE_FIRST_COLUMN + 1)}${entry.row}`);
+        note.value = entry.table.definition;
+        note.alignment = { wrapText: true, vertical: 'top' };
+        note.font = { italic: true };
+        sheet.mergeCells(`${columnLetters(TABLE_FIRST_COLUMN + 1)}${entry.row}:${COLUMNS.last}${entry.row}`);
+        sheet.getRow(entry.row).height = rowHeight(entry.table.definition, 100);
+        break;
+      }
+      case 'table-header':
+        entry.table.columns.forEach((column, index) => {
+          styleHeader(sheet.getCell(entry.row, TABLE_FIRST_COLUMN + index), column.label);
+        });
+        sheet.getRow(entry.row).height = 20;
+        break;
+    }
+  }
+
+  for (const placement of layout.tables) {
+    const { table, firstRow, lastRow } = placement;
+    table.columns.forEach((column, index) => {
+      const columnNumber = TABLE_FIRST_COLUMN + index;
+      const letter = columnLetters(columnNumber);
+      // The last column of a table takes the remaining width, so long text has room.
+      const last = index === table.columns.length - 1 && columnNumber < 8;
+      for (let row = firstRow; row <= lastRow; row++) {
+        const cell = sheet.getCell(row, columnNumber);
+        styleInput(cell, column.type);
+        if (last) sheet.mergeCells(row, columnNumber, row, 8);
+      }
+      const range = `$${letter}$${firstRow}:$${letter}$${lastRow}`;
+      workbook.definedNames.add(`${quoteSheetName(section.sheet)}!${range}`, column.name);
+      const validation = dataValidationFor(column, request);
+      if (validation) addValidation(sheet, `${letter}${firstRow}:${letter}${lastRow}`, validation);
+    });
+  }
+
+  await sheet.protect('', {
+    selectLockedCells: true,
+    selectUnlockedCells: true,
+    formatColumns: true,
+    formatRows: true,
+    insertRows: true,
+  });
+  void dictionary;
+}
+
+function writeItemRow(sheet: ExcelJS.Worksheet, row: number, item: Item, request: TemplateRequest): void {
+  const { site, period } = request;
+  const id = sheet.getCell(`${COLUMNS.id}${row}`);
+  id.value = item.id;
+  id.font = { color: { argb: COLOURS.idText }, size: 9 };
+  id.alignment = { vertical: 'top' };
+
+  const label = sheet.getCell(`${COLUMNS.label}${row}`);
+  label.value = item.required ? item.label : `${item.label} (optional)`;
+  label.alignment = { wrapText: true, vertical: 'top', indent: item.group ? 1 : 0 };
+
+  const input = sheet.getCell(`${COLUMNS.value}${row}`);
+  styleInput(input, item.type);
+  if (item.type === 'site') {
+    input.value = site.code;
+    input.fill = solid(COLOURS.prefilled);
+  } else if (item.type === 'period') {
+    input.value = formatPeriod(period);
+    input.fill = solid(COLOURS.prefilled);
+  }
+  if (item.type === 'text' && (item.maxLength ?? 0) > 200) {
+    // Long text gets the room of the row, not a sliver of one cell.
+    sheet.mergeCells(`${COLUMNS.value}${row}:${COLUMNS.last}${row}`);
+    sheet.getRow(row).height = 150;
+    input.alignment = { wrapText: true, vertical: 'top' };
+  } else {
+    const unit = sheet.getCell(`${COLUMNS.unit}${row}`);
+    unit.value = item.unit;
+    unit.alignment = { vertical: 'top' };
+    const definition = sheet.getCell(`${COLUMNS.definition}${row}`);
+    definition.value = item.definition;
+    definition.alignment = { wrapText: true, vertical: 'top' };
+    sheet.mergeCells(`${COLUMNS.definition}${row}:${COLUMNS.last}${row}`);
+    sheet.getRow(row).height = Math.max(rowHeight(item.definition, 88), rowHeight(item.label, 44));
+  }
+  const validation = dataValidationFor(item, request);
+  if (validation) addValidation(sheet, `${COLUMNS.value}${row}`, validation);
+}
+
+/**
+ * One rule per range. exceljs's per-cell `cell.dataValidation` is merged on write
+ * into ranges that can overlap (its issue #2820), which makes Excel repair the file.
+ */
+function addValidation(sheet: ExcelJS.Worksheet, range: string, validation: ExcelJS.DataValidation): void {
+  // Present at run time in exceljs 4.4 but missing from its type declarations.
+  (
+    sheet as unknown as { dataValidations: { add(range: string, rule: ExcelJS.DataValidation): void } }
+  ).dataValidations.add(range, validation);
+}
+
+function styleInput(cell: ExcelJS.Cell, type: Item['type']): void {
+  cell.protection = { locked: false };
+  cell.fill = solid(COLOURS.input);
+  cell.border = box;
+  cell.numFmt = NUMBER_FORMATS[type];
+  cell.alignment = type === 'text' ? { wrapText: true, vertical: 'top' } : { vertical: 'top' };
+}
+
+function styleHeader(cell: ExcelJS.Cell, text: string): void {
+  cell.value = text;
+  cell.font = { bold: true, color: { argb: 'FFFFFFFF' } };
+  cell.fill = solid(COLOURS.header);
+  cell.alignment = { vertical: 'middle', wrapText: true };
+  cell.border = box;
+}
+
+function solid(argb: string): ExcelJS.Fill {
+  return { type: 'pattern', pattern: 'solid', fgColor: { argb } };
+}
+
+/** Excel does not grow merged rows to fit their text, so the height is set from the text. */
+function rowHeight(text: string, charactersPerLine: number): number {
+  return Math.max(15, 15 * Math.ceil(text.length / charactersPerLine));
+}
+
+/** Excel's own check on the value typed, with the definition as the input message. */
+function dataValidationFor(
+  field: Pick<Item, 'type' | 'label' | 'definition' | 'min' | 'maxLength' | 'codeList'> | TableColumn,
+  request: TemplateRequest,
+): ExcelJS.DataValidation | undefined {
+  const { dictionary, site, period } = request;
+  const common = {
+    allowBlank: true,
+    showInputMessage: true,
+    promptTitle: truncate(field.label, PROMPT_TITLE_MAX),
+    prompt: truncate(field.definition, PROMPT_MAX),
+    showErrorMessage: true,
+    errorStyle: 'stop' as const,
+    errorTitle: 'Please check this value',
+  };
+  const error = (text: string) => ({ ...common, error: truncate(text, ERROR_MAX) });
+  const list = (codes: readonly string[], message: string): ExcelJS.DataValidation => ({
+    ...error(message),
+    type: 'list',
+    formulae: [`"${codes.join(',')}"`],
+  });
+  switch (field.type) {
+    case 'count': {
+      const min = field.min ?? 0;
+      return {
+        ...error(
+          `Enter a whole number, ${min} or more, with no text or symbols. Leave it blank only if you cannot report it.`,
+        ),
+        type: 'whole',
+        operator: 'greaterThanOrEqual',
+        formulae: [min],
+      };
+    }
+    case 'money':
+      return {
+        ...error('Enter an amount in pounds, 0 or more, such as 1250.50, with no £ sign or text.'),
+        type: 'decimal',
+        operator: 'greaterThanOrEqual',
+        formulae: [field.min ?? 0],
+      };
+    case 'date':
+      return {
+        ...error(
+          `Enter a date on or after ${longDate(periodStart(period))}, such as ${formatUkDate(periodEnd(period))}.`,
+        ),
+        type: 'date',
+        operator: 'greaterThanOrEqual',
+        formulae: [new Date(`${periodStart(period)}T00:00:00Z`)],
+      };
+    case 'text':
+    case 'email':
+      return {
+        ...error(`Enter at most ${field.maxLength} characters.`),
+        type: 'textLength',
+        operator: 'lessThanOrEqual',
+        formulae: [field.maxLength ?? 32_767],
+      };
+    case 'code': {
+      const codes = (dictionary.codeLists.get(field.codeList ?? '') ?? []) as readonly Code[];
+      return list(
+        codes.map((code) => code.code),
+        `Choose one of: ${codes.map((code) => `${code.code} (${code.label})`).join(', ')}.`,
+      );
+    }
+    case 'site':
+      return list([site.code], `This return is for ${site.code} (${site.name}); please leave it as it is.`);
+    case 'period':
+      return list(
+        [formatPeriod(period)],
+        `This return is for ${formatPeriod(period)}; please leave it as it is.`,
+      );
+  }
+}
+
+/**
+ * The metadata a reader needs when names are lost: template ID, dictionary
+ * version, site, period and where every item was placed. Very hidden, so only
+ * the VBA editor or a tool can show it; a person cannot unhide it by accident.
+ */
+async function writeMetadata(
+  workbook: ExcelJS.Workbook,
+  layouts: readonly SectionLayout[],
+  request: TemplateRequest,
+  generatedAt: Date,
+): Promise<void> {
+  const { dictionary, site, period } = request;
+  const sheet = workbook.addWorksheet(META_SHEET, { state: 'veryHidden' });
+  const rows: Array<[string, string, string?, string?]> = [
+    ['key', 'value', 'sheet', 'cells'],
+    ['templateId', TEMPLATE_ID],
+    ['dictionaryVersion', dictionary.version],
+    ['site', site.code],
+    ['period', formatPeriod(period)],
+    ['generatedAt', generatedAt.toISOString()],
+  ];
+  for (const layout of layouts) {
+    for (const entry of layout.rows) {
+      if (entry.kind === 'item')
+        rows.push(['item', entry.item.id, layout.section.sheet, `${COLUMNS.value}${entry.row}`]);
+    }
+    for (const placement of layout.tables) {
+      placement.table.columns.forEach((column, index) => {
+        const letter = columnLetters(TABLE_FIRST_COLUMN + index);
+        rows.push([
+          'column',
+          column.name,
+          layout.section.sheet,
+          `${letter}${placement.firstRow}:${letter}${placement.lastRow}`,
+        ]);
+      });
+    }
+  }
+  rows.forEach((values, index) => {
+    values.forEach((value, column) => {
+      if (value !== undefined) sheet.getCell(index + 1, column + 1).value = value;
+    });
+  });
+  await sheet.protect('', {});
+}
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+function formatUkDate(iso: string): string {
+  const [year, month, day] = iso.split('-');
+  return `${day}/${month}/${year}`;
+}

@@ -1,0 +1,130 @@
+/** The `returns` command as a person meets it: one plain line for each mistake, nothing half-written. */
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../../functions/src/cli/main.js';
+import { TEMPLATES_DIR } from '../../functions/src/programme/reference-data.js';
+
+let stdout = '';
+let stderr = '';
+let folder = '';
+beforeEach(() => {
+  stdout = '';
+  stderr = '';
+  folder = mkdtempSync(join(tmpdir(), 'cli-'));
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    stdout += String(chunk);
+    return true;
+  });
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+    stderr += String(chunk);
+    return true;
+  });
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+  delete process.env.RETURNS_TEMPLATES_DIR;
+});
+
+describe('returns template', () => {
+  it('writes a template and says where', async () => {
+    const out = join(folder, 'blk.xlsx');
+    expect(await main(['template', '--site', 'BLK', '--period', '2025-26-Q2', '--out', out])).toBe(0);
+    expect(readFileSync(out).subarray(0, 2).toString()).toBe('PK');
+    expect(stdout).toContain(out);
+  });
+
+  it.each([
+    [
+      ['--site', 'XYZ', '--period', '2025-26-Q2'],
+      'There is no site "XYZ". The sites are BLK (Blackpool), BFD (Bradford)',
+    ],
+    [['--site', 'BLK', '--period', '2025-26-Q5'], '"2025-26-Q5" has no quarter 5'],
+    [
+      ['--site', 'BLK', '--period', '2025-27-Q1'],
+      '"2025-27-Q1" is not a financial year: 2025 is followed by 26',
+    ],
+    [['--site', 'BLK', '--period', '2024-25-Q4'], '2024-25-Q4 is outside the programme'],
+    [
+      ['--site', 'BLK', '--period', '2025-26-Q2', '--version', '2031-32'],
+      'There is no dictionary version "2031-32"',
+    ],
+    [['--period', '2025-26-Q2'], 'Please give --site.'],
+    [['--site', 'BLK', '--period', '2025-26-Q2', '--colour', 'red'], "There is no option '--colour'"],
+  ])('refuses %j with one clear line and writes nothing', async (args, message) => {
+    const out = join(folder, 'out.xlsx');
+    expect(await main(['template', ...args, '--out', out])).toBe(2);
+    expect(stderr).toContain(message);
+    expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
+    expect(readdirSync(folder)).toEqual([]);
+  });
+
+  it('says plainly when the output cannot be written', async () => {
+    const out = join(folder, 'no-such-folder', 'blk.xlsx');
+    expect(await main(['template', '--site', 'BLK', '--period', '2025-26-Q2', '--out', out])).toBe(2);
+    expect(stderr).toBe(
+      `returns: Cannot write ${out}: the folder ${join(folder, 'no-such-folder')} does not exist.\n`,
+    );
+  });
+
+  it('lists every problem in a broken dictionary and writes nothing', async () => {
+    const templates = join(folder, 'templates');
+    cpSync(TEMPLATES_DIR, templates, { recursive: true });
+    const file = join(templates, 'dictionaries', '2025-26.yaml');
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8')
+        .replace('aggregation: snapshot', 'aggregation: avg')
+        .replace('total: REACH.CHILD_Q', 'total: REACH.CHILD_QQ'),
+    );
+    process.env.RETURNS_TEMPLATES_DIR = templates;
+    const out = join(folder, 'blk.xlsx');
+    expect(await main(['template', '--site', 'BLK', '--period', '2025-26-Q2', '--out', out])).toBe(2);
+    expect(stderr).toContain('2025-26.yaml has 2 problems');
+    expect(stderr).toContain(
+      'items[6] (REACH.ELIG_POP).aggregation: "avg" is not one of sum, unique_quarter',
+    );
+    expect(stderr).toContain(
+      'rules[0] (R01).total: there is no item REACH.CHILD_QQ (did you mean REACH.CHILD_Q?)',
+    );
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe('returns templates', () => {
+  it('writes every site’s template for a quarter', async () => {
+    expect(await main(['templates', '--period', '2025-26-Q3', '--out-dir', folder])).toBe(0);
+    expect(readdirSync(folder).sort()).toEqual(
+      ['BFD', 'BLK', 'LAM', 'NOT', 'SEN'].map((code) => `${code}-2025-26-Q3.xlsx`),
+    );
+  });
+});
+
+describe('returns dictionary', () => {
+  it('prints the whole dictionary as Markdown', async () => {
+    expect(await main(['dictionary', '--format', 'md'])).toBe(0);
+    for (const text of [
+      '# Common Outcomes Framework',
+      '| BF.UNKNOWN |',
+      '| R16 |',
+      '| IND.SATOD |',
+      '| SERVICES.DOMAIN |',
+      'unique_ytd',
+    ]) {
+      expect(stdout).toContain(text);
+    }
+  });
+
+  it('renders HTML with every item, escaped', async () => {
+    expect(await main(['dictionary', '--format', 'html'])).toBe(0);
+    expect(stdout).toMatch(/^<!DOCTYPE html>/);
+    expect(stdout).toContain('<td>ASQ.ALL5</td>');
+    expect(stdout).toContain('&#39;Of which&#39; counts');
+  });
+
+  it('refuses an unknown format', async () => {
+    expect(await main(['dictionary', '--format', 'pdf'])).toBe(2);
+    expect(stderr).toBe('returns: There is no format "pdf": choose md or html.\n');
+  });
+});
