@@ -249,7 +249,7 @@ async function writeSection(
         entry.table.columns.forEach((column, index) => {
           styleHeader(sheet.getCell(entry.row, TABLE_FIRST_COLUMN + index), column.label);
         });
-        sheet.getRow(entry.row).height = 20;
+        sheet.getRow(entry.row).height = 32;
         break;
     }
   }
