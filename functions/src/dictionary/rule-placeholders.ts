@@ -23,7 +23,7 @@ export const RULE_PLACEHOLDERS = {
     duplicateMessage: ['value', 'cells'],
     incompleteRowMessage: ['row', 'columnLabel', 'cell'],
   },
-  outlier: { message: ['itemLabel', 'itemCell', 'value', 'change', 'quarters', 'baseline', 'tolerance'] },
+  outlier: { message: ['itemLabel', 'itemCell', 'value', 'change', 'comparedWith', 'tolerance'] },
   if_positive_then_positive: {
     message: ['whenLabel', 'whenCell', 'whenValue', 'alsoLabel', 'alsoCell', 'alsoValue'],
   },

@@ -7,15 +7,22 @@
  *
  * input: the return's values and cells, the site's history → output: findings
  */
+
+import { evaluateExpression, type ItemExpression } from '../dictionary/expression.js';
 import type { Dictionary, Item, Rule } from '../dictionary/load-dictionary.js';
-import { type ItemExpression, evaluateExpression } from '../dictionary/expression.js';
 import { fillTemplate } from '../dictionary/rule-placeholders.js';
-import { comparePeriods, describePeriod, type Period, previousPeriod, samePeriod } from '../programme/periods.js';
+import {
+  comparePeriods,
+  describePeriod,
+  type Period,
+  previousPeriod,
+  samePeriod,
+} from '../programme/periods.js';
 import type { ReturnValues } from '../returns/return-values.js';
 import {
   type CellLocation,
-  describeCellNear,
   describeArea,
+  describeCellNear,
   describeCellRefs,
   describeLocation,
   type Finding,
@@ -106,20 +113,32 @@ class ReturnView {
   }
 }
 
-function finding(rule: Rule, values: Record<string, string>, cells: CellLocation[], extra: Partial<Finding> = {}, template = rule.message): Finding {
+function finding(
+  rule: Rule,
+  values: Record<string, string>,
+  cells: CellLocation[],
+  extra: Partial<Finding> = {},
+  template = rule.message,
+): Finding {
   const first = cells[0];
   return {
     code: rule.id,
     severity: rule.severity,
     ruleId: rule.id,
-    message: fillTemplate(template, values),
-    ...(first ? { sheet: first.sheet, cell: describeCellRefs(cells.filter((cell) => cell.sheet === first.sheet)) } : {}),
+    message: capitalise(fillTemplate(template, values)),
+    ...(first
+      ? { sheet: first.sheet, cell: describeCellRefs(cells.filter((cell) => cell.sheet === first.sheet)) }
+      : {}),
     cells,
     ...extra,
   };
 }
 
-type Check<K extends Rule['kind']> = (rule: Extract<Rule, { kind: K }>, view: ReturnView, results: RuleResults) => void;
+type Check<K extends Rule['kind']> = (
+  rule: Extract<Rule, { kind: K }>,
+  view: ReturnView,
+  results: RuleResults,
+) => void;
 
 const RULE_CHECKS: { [K in Rule['kind']]: Check<K> } = {
   sum_equals(rule, view, { findings }) {
@@ -143,7 +162,12 @@ const RULE_CHECKS: { [K in Rule['kind']]: Check<K> } = {
           tolerance: view.show(rule.total, rule.tolerance),
         },
         [totalCell, ...partCells],
-        { itemId: rule.total, itemLabel: view.item(rule.total).label, value: view.show(rule.total, roundMoney(sum)), expected: view.show(rule.total, total) },
+        {
+          itemId: rule.total,
+          itemLabel: view.item(rule.total).label,
+          value: view.show(rule.total, roundMoney(sum)),
+          expected: view.show(rule.total, total),
+        },
       ),
     );
   },
@@ -169,7 +193,12 @@ const RULE_CHECKS: { [K in Rule['kind']]: Check<K> } = {
           rightValue: view.show(rule.right, right),
         },
         [leftCell, rightCell],
-        { itemId: rule.left, itemLabel: view.item(rule.left).label, value: view.show(rule.left, left), expected: `${op} ${view.show(rule.right, right)}` },
+        {
+          itemId: rule.left,
+          itemLabel: view.item(rule.left).label,
+          value: view.show(rule.left, left),
+          expected: `${op} ${view.show(rule.right, right)}`,
+        },
         firstQuarter && rule.firstQuarterMessage ? rule.firstQuarterMessage : rule.message,
       ),
     );
@@ -185,7 +214,11 @@ const RULE_CHECKS: { [K in Rule['kind']]: Check<K> } = {
     const previous = previousPeriod(period);
     const earlier = history.find((entry) => samePeriod(entry.period, previous));
     if (!earlier) {
-      notRun.push({ ruleId: rule.id, title: rule.title, reason: `there is no accepted return for ${describePeriod(previous)} to compare with` });
+      notRun.push({
+        ruleId: rule.id,
+        title: rule.title,
+        reason: `there is no accepted return for ${describePeriod(previous)} to compare with`,
+      });
       return;
     }
     const value = view.value(rule.item);
@@ -203,7 +236,12 @@ const RULE_CHECKS: { [K in Rule['kind']]: Check<K> } = {
           previousValue: view.show(rule.item, before),
         },
         [cell],
-        { itemId: rule.item, itemLabel: view.item(rule.item).label, value: view.show(rule.item, value), expected: `≥ ${view.show(rule.item, before)}` },
+        {
+          itemId: rule.item,
+          itemLabel: view.item(rule.item).label,
+          value: view.show(rule.item, value),
+          expected: `≥ ${view.show(rule.item, before)}`,
+        },
       ),
     );
   },
@@ -227,7 +265,12 @@ const RULE_CHECKS: { [K in Rule['kind']]: Check<K> } = {
             totalValue: view.show(pair.total, total),
           },
           [partCell, totalCell],
-          { itemId: pair.part, itemLabel: view.item(pair.part).label, value: view.show(pair.part, part), expected: `≤ ${view.show(pair.total, total)}` },
+          {
+            itemId: pair.part,
+            itemLabel: view.item(pair.part).label,
+            value: view.show(pair.part, part),
+            expected: `≤ ${view.show(pair.total, total)}`,
+          },
         ),
       );
     }
@@ -266,7 +309,12 @@ const RULE_CHECKS: { [K in Rule['kind']]: Check<K> } = {
               upperValue: view.show(upper.id, upper.value),
             },
             [lowerCell, upperCell],
-            { itemId: lowerId, itemLabel: view.item(lowerId).label, value: view.show(lowerId, lower), expected: `≤ ${view.show(upper.id, upper.value)}` },
+            {
+              itemId: lowerId,
+              itemLabel: view.item(lowerId).label,
+              value: view.show(lowerId, lower),
+              expected: `≤ ${view.show(upper.id, upper.value)}`,
+            },
           ),
         );
       }
@@ -281,7 +329,8 @@ const RULE_CHECKS: { [K in Rule['kind']]: Check<K> } = {
       const expected = view.value(total.total);
       const cells = rows.map((row) => row.cells.get(total.column));
       // A cell that held something unusable was reported already; the sum would only repeat it.
-      if (expected === undefined || cells.some((cell) => cell?.filled && typeof cell.value !== 'number')) continue;
+      if (expected === undefined || cells.some((cell) => cell?.filled && typeof cell.value !== 'number'))
+        continue;
       const sum = cells.reduce((acc, cell) => acc + (typeof cell?.value === 'number' ? cell.value : 0), 0);
       if (Math.abs(sum - expected) < 1e-9) continue;
       const column = table.columns.find((candidate) => candidate.id === total.column);
@@ -300,7 +349,12 @@ const RULE_CHECKS: { [K in Rule['kind']]: Check<K> } = {
             totalValue: view.show(total.total, expected),
           },
           [totalCell, ...columnCells],
-          { itemId: total.total, itemLabel: view.item(total.total).label, value: formatCount(sum), expected: view.show(total.total, expected) },
+          {
+            itemId: total.total,
+            itemLabel: view.item(total.total).label,
+            value: formatCount(sum),
+            expected: view.show(total.total, expected),
+          },
         ),
       );
     }
@@ -317,7 +371,13 @@ const RULE_CHECKS: { [K in Rule['kind']]: Check<K> } = {
       for (const { shown, cells } of seen.values()) {
         if (cells.length < 2) continue;
         findings.push(
-          finding(rule, { value: shown, cells: describeLocation(cells) }, cells, { value: shown, expected: 'each service listed once' }, rule.duplicateMessage),
+          finding(
+            rule,
+            { value: shown, cells: describeLocation(cells) },
+            cells,
+            { value: shown, expected: 'each service listed once' },
+            rule.duplicateMessage,
+          ),
         );
       }
     }
@@ -329,7 +389,11 @@ const RULE_CHECKS: { [K in Rule['kind']]: Check<K> } = {
       findings.push(
         finding(
           rule,
-          { row: listNumbers(missing.map((row) => row.index)), columnLabel: column.label.toLowerCase(), cell: describeCellRefs(cells) },
+          {
+            row: listNumbers(missing.map((row) => row.index)),
+            columnLabel: column.label.toLowerCase(),
+            cell: describeCellRefs(cells),
+          },
           cells,
           { expected: `a ${column.label.toLowerCase()} in every row with figures` },
           rule.incompleteRowMessage
@@ -351,13 +415,19 @@ const RULE_CHECKS: { [K in Rule['kind']]: Check<K> } = {
       .sort((a, b) => comparePeriods(b.period, a.period))
       .slice(0, rule.lookback);
     if (earlier.length === 0) {
-      notRun.push({ ruleId: rule.id, title: rule.title, reason: 'there are no earlier accepted returns to compare with' });
+      notRun.push({
+        ruleId: rule.id,
+        title: rule.title,
+        reason: 'there are no earlier accepted returns to compare with',
+      });
       return;
     }
     for (const item of view.dictionary.items) {
       if (item.outlierTolerance === undefined) continue;
       const value = view.value(item.id);
-      const previous = earlier.map((entry) => entry.values.items[item.id]).filter((v): v is number => typeof v === 'number');
+      const previous = earlier
+        .map((entry) => entry.values.items[item.id])
+        .filter((v): v is number => typeof v === 'number');
       if (value === undefined || previous.length === 0) continue;
       const baseline = previous.reduce((a, b) => a + b, 0) / previous.length;
       const change = value - baseline;
@@ -373,12 +443,19 @@ const RULE_CHECKS: { [K in Rule['kind']]: Check<K> } = {
             itemCell: describeLocation([cell]),
             value: view.show(item.id, value),
             change: `${change > 0 ? '+' : '−'}${formatPercent(Math.abs(change) / baseline, 0)}`,
-            quarters: quarters.length === 1 ? `return (${describePeriod((quarters[0] as HistoricReturn).period)})` : `${quarters.length} returns (${quarters.map((entry) => describePeriod(entry.period)).reverse().join(', ')})`,
-            baseline: view.show(item.id, Math.round(baseline * 100) / 100),
+            comparedWith:
+              quarters.length === 1
+                ? `${view.show(item.id, baseline)} in your ${describePeriod((quarters[0] as HistoricReturn).period)} return`
+                : `${view.show(item.id, Math.round(baseline * 100) / 100)}, the average of your ${listWords(quarters.map((entry) => describePeriod(entry.period)).reverse())} returns`,
             tolerance: formatPercent(item.outlierTolerance, 0),
           },
           [cell],
-          { itemId: item.id, itemLabel: item.label, value: view.show(item.id, value), expected: `within ${formatPercent(item.outlierTolerance, 0)} of ${view.show(item.id, Math.round(baseline))}` },
+          {
+            itemId: item.id,
+            itemLabel: item.label,
+            value: view.show(item.id, value),
+            expected: `within ${formatPercent(item.outlierTolerance, 0)} of ${view.show(item.id, Math.round(baseline))}`,
+          },
         ),
       );
     }
@@ -402,7 +479,12 @@ const RULE_CHECKS: { [K in Rule['kind']]: Check<K> } = {
           alsoValue: view.show(rule.alsoPositive, also),
         },
         [alsoCell, whenCell],
-        { itemId: rule.alsoPositive, itemLabel: view.item(rule.alsoPositive).label, value: view.show(rule.alsoPositive, also), expected: 'more than 0' },
+        {
+          itemId: rule.alsoPositive,
+          itemLabel: view.item(rule.alsoPositive).label,
+          value: view.show(rule.alsoPositive, also),
+          expected: 'more than 0',
+        },
       ),
     );
   },
@@ -424,7 +506,11 @@ function ratioCheck(
   if (numerator === undefined || denominator === undefined || denominator <= 0) return;
   const ratio = numerator / denominator;
   if (passes(ratio)) return;
-  const ids = [...new Set([...rule.expressions.numerator.terms, ...rule.expressions.denominator.terms].map((term) => term.itemId))];
+  const ids = [
+    ...new Set(
+      [...rule.expressions.numerator.terms, ...rule.expressions.denominator.terms].map((term) => term.itemId),
+    ),
+  ];
   findings.push(
     finding(
       rule,
@@ -435,7 +521,10 @@ function ratioCheck(
         threshold: formatPercent(rule.threshold),
       },
       ids.map((id) => view.location(id)),
-      { value: formatPercent(ratio), expected: `${rule.kind === 'ratio_at_least' ? 'at least' : 'under'} ${formatPercent(rule.threshold)}` },
+      {
+        value: formatPercent(ratio),
+        expected: `${rule.kind === 'ratio_at_least' ? 'at least' : 'under'} ${formatPercent(rule.threshold)}`,
+      },
     ),
   );
 }
@@ -444,7 +533,8 @@ function historyNotSupplied(rule: Rule): CheckNotRun {
   return {
     ruleId: rule.id,
     title: rule.title,
-    reason: "it needs the site's earlier accepted returns, which are not available when a file is checked on its own",
+    reason:
+      "it needs the site's earlier accepted returns, which are not available when a file is checked on its own",
   };
 }
 
@@ -463,12 +553,18 @@ function compare(left: number, op: string, right: number): boolean {
   }
 }
 
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
 function roundMoney(value: number): number {
   return Math.round(value * 100) / 100;
 }
 
 function listNumbers(numbers: readonly number[]): string {
-  if (numbers.length === 1) return String(numbers[0]);
-  return `${numbers.slice(0, -1).join(', ')} and ${numbers.at(-1)}`;
+  return listWords(numbers.map(String));
 }
 
+function listWords(words: readonly string[]): string {
+  return words.length <= 1 ? (words[0] ?? '') : `${words.slice(0, -1).join(', ')} and ${words.at(-1)}`;
+}

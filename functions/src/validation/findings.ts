@@ -54,7 +54,12 @@ export function describeCellRefs(cells: readonly CellLocation[]): string {
     parts.push(start === previous ? a1(start) : `${a1(start)}:${a1(previous)}`);
   };
   for (const cell of sorted.slice(1)) {
-    if (previous && cell.column === previous.column && cell.row === previous.row + 1 && cell.sheet === previous.sheet) {
+    if (
+      previous &&
+      cell.column === previous.column &&
+      cell.row === previous.row + 1 &&
+      cell.sheet === previous.sheet
+    ) {
       previous = cell;
       continue;
     }
@@ -70,12 +75,20 @@ export function describeCellRefs(cells: readonly CellLocation[]): string {
 export function describeLocation(cells: readonly CellLocation[]): string {
   const sheets = [...new Set(cells.map((cell) => cell.sheet))];
   return sheets
-    .map((sheet) => `${quoteSheetName(sheet)} ${describeCellRefs(cells.filter((cell) => cell.sheet === sheet))}`)
+    .map(
+      (sheet) => `${quoteSheetName(sheet)} ${describeCellRefs(cells.filter((cell) => cell.sheet === sheet))}`,
+    )
     .join('; ');
 }
 
 /** `'How much' D36:D95`. */
-export function describeArea(area: { sheet: string; top: number; left: number; bottom: number; right: number }): string {
+export function describeArea(area: {
+  sheet: string;
+  top: number;
+  left: number;
+  bottom: number;
+  right: number;
+}): string {
   const start = a1({ row: area.top, column: area.left });
   const end = a1({ row: area.bottom, column: area.right });
   return `${quoteSheetName(area.sheet)} ${start === end ? start : `${start}:${end}`}`;

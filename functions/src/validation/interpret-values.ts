@@ -50,7 +50,9 @@ export interface InterpretedReturn {
   readonly tables: ReadonlyMap<string, readonly InterpretedTableRow[]>;
 }
 
-type Field = Pick<Item, 'type' | 'label' | 'unit' | 'min' | 'maxLength' | 'codeList'> | (TableColumn & { unit?: string });
+type Field =
+  | Pick<Item, 'type' | 'label' | 'unit' | 'min' | 'maxLength' | 'codeList'>
+  | (TableColumn & { unit?: string });
 
 /** One cell's problem, before grouping. */
 interface Problem {
@@ -92,7 +94,7 @@ export function interpretValues(
     const result = interpretCell(cell, item, dictionary, contents.date1904, context);
     if ('problem' in result) {
       unusable.add(item.id);
-      problems.push(buildProblem(result.problem, location, subject, item, item.id));
+      problems.push(buildProblem(result.problem, location, subject, item.id));
     } else if (result.value !== undefined) {
       items[item.id] = result.value;
     } else if (item.required) {
@@ -135,10 +137,14 @@ export function interpretValues(
         const result = interpretCell(cell, column, dictionary, contents.date1904, context);
         if ('problem' in result) {
           const subject = `${column.label} in row ${index} of the ${lowerFirst(table.label)} (${describeLocation([location])})`;
-          problems.push(buildProblem(result.problem, location, subject, column, undefined));
+          problems.push(buildProblem(result.problem, location, subject, undefined));
           cells.set(column.id, { location, filled });
         } else {
-          cells.set(column.id, { location, filled, ...(result.value === undefined ? {} : { value: result.value }) });
+          cells.set(column.id, {
+            location,
+            filled,
+            ...(result.value === undefined ? {} : { value: result.value }),
+          });
         }
       }
       if ([...cells.values()].some((cell) => cell.filled)) rows.push({ index, cells });
@@ -159,7 +165,10 @@ function lowerFirst(text: string): string {
 }
 
 function isBlankCell(cell: Cell): boolean {
-  return cell.formula === undefined && (cell.value === undefined || (cell.value.type === 'string' && cell.value.text.trim() === ''));
+  return (
+    cell.formula === undefined &&
+    (cell.value === undefined || (cell.value.type === 'string' && cell.value.text.trim() === ''))
+  );
 }
 
 // ── one cell ─────────────────────────────────────────────────────────────────
@@ -175,7 +184,12 @@ interface RawProblem {
   readonly severity?: 'error' | 'warning';
 }
 
-function buildProblem(raw: RawProblem, location: CellLocation, subject: string, field: Field, itemId: string | undefined): Problem {
+function buildProblem(
+  raw: RawProblem,
+  location: CellLocation,
+  subject: string,
+  itemId: string | undefined,
+): Problem {
   return {
     code: raw.code,
     severity: raw.severity ?? 'error',
@@ -188,7 +202,6 @@ function buildProblem(raw: RawProblem, location: CellLocation, subject: string, 
     advice: raw.advice,
     group: raw.group,
   };
-  void field;
 }
 
 type Interpretation = { value?: ItemValue } | { problem: RawProblem };
@@ -209,7 +222,8 @@ export function interpretCell(
         seen: `=${cell.formula ?? ''}`,
         expected: 'a calculated value',
         says: 'holds a formula with no calculated result. This happens when a file is made by a program that does not calculate formulas.',
-        advice: 'Please open the file in Excel (or LibreOffice), save it, and send it again; or type the figures in.',
+        advice:
+          'Please open the file in Excel (or LibreOffice), save it, and send it again; or type the figures in.',
         group: (count) => `${count} cells hold formulas with no calculated result`,
       },
     };
@@ -275,7 +289,8 @@ function interpretNumber(value: NonNullable<Cell['value']>, field: Field): Inter
   if (value.type === 'number') {
     number = value.number;
     seen = String(value.number);
-    if (value.format === 'percent' && !money) return { problem: percentageProblem(`${formatCount(number * 100)}%`, field) };
+    if (value.format === 'percent' && !money)
+      return { problem: percentageProblem(`${formatCount(number * 100)}%`, field) };
     if ((value.format === 'date' || value.format === 'time') && !money) {
       return {
         problem: {
@@ -295,7 +310,14 @@ function interpretNumber(value: NonNullable<Cell['value']>, field: Field): Inter
     if (typeof parsed !== 'number') return { problem: notANumberProblem(value.text, field) };
     number = parsed;
   } else {
-    const shown = value.type === 'boolean' ? (value.value ? 'TRUE' : 'FALSE') : value.type === 'isodate' ? value.text : value.error;
+    const shown =
+      value.type === 'boolean'
+        ? value.value
+          ? 'TRUE'
+          : 'FALSE'
+        : value.type === 'isodate'
+          ? value.text
+          : value.error;
     return { problem: notANumberProblem(shown, field) };
   }
   if (number < 0) {
@@ -305,7 +327,8 @@ function interpretNumber(value: NonNullable<Cell['value']>, field: Field): Inter
         seen,
         expected: describeExpected(field),
         says: `is ${money ? formatMoney(number) : formatCount(number)}, but ${money ? 'an amount' : `a count of ${unitOf(field)}`} cannot be negative.`,
-        advice: 'Please enter the figure itself; a correction to an earlier quarter belongs in the commentary.',
+        advice:
+          'Please enter the figure itself; a correction to an earlier quarter belongs in the commentary.',
         group: (count) => `${count} figures are negative`,
       },
     };
@@ -377,7 +400,10 @@ function notANumberProblem(seen: string, field: Field): RawProblem {
 
 /** "1,234", " 42 ", "£1,250.50" → number; "45%" → 'percentage'; anything else → undefined. */
 export function numberFromText(text: string, money: boolean): number | 'percentage' | undefined {
-  let cleaned = text.replace(/[\u00a0\u2007\u202f]/g, ' ').trim().replace(/^\u2212/, '-');
+  let cleaned = text
+    .replace(/[\u00a0\u2007\u202f]/g, ' ')
+    .trim()
+    .replace(/^\u2212/, '-');
   if (money) cleaned = cleaned.replace(/^(-?)\s*£\s*/, '$1');
   if (/^-?\d+(\.\d+)?\s*%$/.test(cleaned)) return 'percentage';
   if (/^-?\d{1,3}(,\d{3})+(\.\d+)?$/.test(cleaned)) cleaned = cleaned.replaceAll(',', '');
@@ -387,7 +413,11 @@ export function numberFromText(text: string, money: boolean): number | 'percenta
 
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 
-function interpretDate(value: NonNullable<Cell['value']>, date1904: boolean, context: InterpretContext): Interpretation {
+function interpretDate(
+  value: NonNullable<Cell['value']>,
+  date1904: boolean,
+  context: InterpretContext,
+): Interpretation {
   let iso: string | undefined;
   let seen: string;
   if (value.type === 'number') {
@@ -442,7 +472,11 @@ function interpretDate(value: NonNullable<Cell['value']>, date1904: boolean, con
 export function serialToIsoDate(serial: number, date1904: boolean): string | undefined {
   if (!Number.isFinite(serial) || serial < 1 || serial > 2_958_465) return undefined;
   const days = Math.floor(serial);
-  const epoch = date1904 ? Date.UTC(1904, 0, 1) : days >= 61 ? Date.UTC(1899, 11, 30) : Date.UTC(1899, 11, 31);
+  const epoch = date1904
+    ? Date.UTC(1904, 0, 1)
+    : days >= 61
+      ? Date.UTC(1899, 11, 30)
+      : Date.UTC(1899, 11, 31);
   if (!date1904 && days === 60) return undefined;
   return new Date(epoch + days * 86_400_000).toISOString().slice(0, 10);
 }
@@ -468,7 +502,8 @@ function fullYear(year: number): number {
 
 function checkedDate(year: number, month: number, day: number): string | undefined {
   const date = new Date(Date.UTC(year, month - 1, day));
-  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return undefined;
+  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day)
+    return undefined;
   return date.toISOString().slice(0, 10);
 }
 
@@ -479,7 +514,11 @@ function ukDate(iso: string): string {
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
-function interpretText(value: NonNullable<Cell['value']>, field: Field, dictionary: Dictionary): Interpretation {
+function interpretText(
+  value: NonNullable<Cell['value']>,
+  field: Field,
+  dictionary: Dictionary,
+): Interpretation {
   const text =
     value.type === 'string' || value.type === 'isodate'
       ? value.text.trim()
@@ -540,7 +579,7 @@ function interpretText(value: NonNullable<Cell['value']>, field: Field, dictiona
 function groupProblems(problems: readonly Problem[]): Finding[] {
   const groups = new Map<string, Problem[]>();
   for (const problem of problems) {
-    const key = `${problem.code}\u0000${problem.seen ?? ''}\u0000${problem.advice}`;
+    const key = `${problem.code}\u0000${(problem.seen ?? '').trim().toLowerCase()}\u0000${problem.advice.toLowerCase()}`;
     const group = groups.get(key) ?? [];
     group.push(problem);
     groups.set(key, group);

@@ -10,8 +10,14 @@
  */
 import type { DictionaryRegistry } from '../dictionary/dictionary-registry.js';
 import type { Dictionary } from '../dictionary/load-dictionary.js';
+import {
+  type Area,
+  columnIndex,
+  parseCellRef,
+  resolveReference,
+  type WorkbookContents,
+} from '../workbook/read-workbook.js';
 import { COLUMNS, META_SHEET, TEMPLATE_ID } from '../workbook/template-layout.js';
-import { type Area, columnIndex, parseCellRef, resolveReference, type WorkbookContents } from '../workbook/read-workbook.js';
 import type { CellLocation, Finding } from './findings.js';
 
 export interface TemplateMetadata {
@@ -67,7 +73,8 @@ export function locateItems(contents: WorkbookContents, dictionaries: Dictionary
     const byId = idIndex.get(item.id.toUpperCase());
     const placed = metadata.placements.get(item.id);
     if (byId) items.set(item.id, byId);
-    else if (placed && sheetNames.has(placed.sheet)) items.set(item.id, { sheet: placed.sheet, row: placed.top, column: placed.left });
+    else if (placed && sheetNames.has(placed.sheet))
+      items.set(item.id, { sheet: placed.sheet, row: placed.top, column: placed.left });
     else {
       lost.push(item.id);
       continue;
@@ -121,7 +128,8 @@ function chooseDictionary(
 ): { dictionary: Dictionary } | { fatal: Finding } {
   const overlap = (dictionary: Dictionary) =>
     dictionary.items.filter((item) => names.has(item.id.toUpperCase())).length / dictionary.items.length;
-  const isTemplate = metadata.templateId === TEMPLATE_ID || dictionaries.versions.some((d) => overlap(d) >= 0.5);
+  const isTemplate =
+    metadata.templateId === TEMPLATE_ID || dictionaries.versions.some((d) => overlap(d) >= 0.5);
   if (!isTemplate) {
     return {
       fatal: {
@@ -204,7 +212,8 @@ function indexItemIds(contents: WorkbookContents): Map<string, CellLocation> {
     for (const cell of contents.cellsOf(sheet.name)) {
       if (cell.column !== FALLBACK_ID_COLUMN || cell.value?.type !== 'string') continue;
       const id = cell.value.text.trim().toUpperCase();
-      if (id.includes('.') && !index.has(id)) index.set(id, { sheet: sheet.name, row: cell.row, column: FALLBACK_VALUE_COLUMN });
+      if (id.includes('.') && !index.has(id))
+        index.set(id, { sheet: sheet.name, row: cell.row, column: FALLBACK_VALUE_COLUMN });
     }
   }
   return index;

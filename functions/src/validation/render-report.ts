@@ -13,7 +13,8 @@ export function describeOutcome(report: ValidationReport): string {
   const { counts } = report;
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
   if (report.status === 'rejected') {
-    const problems = counts.fatal > 0 ? 'it could not be checked' : `${plural(counts.errors, 'error')} to fix`;
+    const problems =
+      counts.fatal > 0 ? 'it could not be checked' : `${plural(counts.errors, 'error')} to fix`;
     return `not accepted: ${problems}${counts.warnings ? ` (and ${plural(counts.warnings, 'warning')})` : ''}`;
   }
   if (report.status === 'accepted-with-warnings') {
@@ -36,7 +37,9 @@ export function renderReportText(report: ValidationReport, sites: SiteRegistry):
   const title = `${describeReturn(report, sites)}${report.file.name ? ` (${report.file.name})` : ''}`;
   lines.push(`${title}: ${describeOutcome(report)}.`);
   if (report.dictionaryVersion) {
-    lines.push(`Checked against data dictionary ${report.dictionaryVersion} on ${longDate(report.checkedAt.slice(0, 10))}.`);
+    lines.push(
+      `Checked against data dictionary ${report.dictionaryVersion} on ${longDate(report.checkedAt.slice(0, 10))}.`,
+    );
   }
   const section = (heading: string, findings: readonly ReportFinding[]) => {
     if (findings.length === 0) return;
@@ -45,18 +48,26 @@ export function renderReportText(report: ValidationReport, sites: SiteRegistry):
       const where = finding.sheet ? `${finding.sheet}${finding.cell ? ` ${finding.cell}` : ''}` : '';
       const tag = [finding.ruleId ?? finding.code, where].filter(Boolean).join(', ');
       lines.push(...wrap(`${index + 1}. [${tag}] ${finding.message}`, '   '));
-      if (finding.explanation) lines.push(...wrap(`Your explanation: “${finding.explanation}”`, '   ', '   '));
+      if (finding.explanation)
+        lines.push(...wrap(`Your explanation: “${finding.explanation}”`, '   ', '   '));
     });
   };
-  section('Could not be checked', report.findings.filter((finding) => finding.severity === 'fatal'));
-  section('Errors: these must be fixed before the return is accepted', report.findings.filter((f) => f.severity === 'error'));
+  section(
+    'Could not be checked',
+    report.findings.filter((finding) => finding.severity === 'fatal'),
+  );
+  section(
+    'Errors: these must be fixed before the return is accepted',
+    report.findings.filter((f) => f.severity === 'error'),
+  );
   section(
     'Warnings: the return is accepted, but please explain each one in the explanations table',
     report.findings.filter((finding) => finding.severity === 'warning'),
   );
   if (report.checksNotRun.length > 0) {
     lines.push('', 'Not checked');
-    for (const check of report.checksNotRun) lines.push(...wrap(`- ${check.ruleId} ${check.title}: ${check.reason}.`, '  '));
+    for (const check of report.checksNotRun)
+      lines.push(...wrap(`- ${check.ruleId} ${check.title}: ${check.reason}.`, '  '));
   }
   if (report.findings.length === 0) lines.push('', 'No problems found. Thank you.');
   return `${lines.join('\n')}\n`;
@@ -76,4 +87,3 @@ function wrap(text: string, indent: string, first = '', width = 100): string[] {
   if (line.trim()) lines.push(line);
   return lines;
 }
-

@@ -45,7 +45,11 @@ export const reportSchema = z.object({
   file: z.object({
     name: z.string().optional(),
     bytes: z.int().min(0),
-    sha256: z.string().regex(/^[0-9a-f]{64}$/).optional().describe('Absent when the file was too large to read'),
+    sha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional()
+      .describe('Absent when the file was too large to read'),
   }),
   site: z.string().optional().describe('Site code the return is for, when it could be read'),
   period: z.string().optional().describe('Quarter the return is for, like 2025-26-Q2'),
@@ -62,7 +66,9 @@ export const reportSchema = z.object({
   values: z
     .object({
       items: z.record(z.string(), itemValueSchema).readonly(),
-      tables: z.record(z.string(), z.array(z.record(z.string(), itemValueSchema).readonly()).readonly()).readonly(),
+      tables: z
+        .record(z.string(), z.array(z.record(z.string(), itemValueSchema).readonly()).readonly())
+        .readonly(),
     })
     .optional()
     .describe('The return’s values, when it is accepted'),

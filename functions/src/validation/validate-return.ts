@@ -12,17 +12,35 @@ import { createHash } from 'node:crypto';
 import type { DictionaryRegistry } from '../dictionary/dictionary-registry.js';
 import type { Rule } from '../dictionary/load-dictionary.js';
 import { fillTemplate } from '../dictionary/rule-placeholders.js';
+import {
+  describePeriod,
+  formatPeriod,
+  type Period,
+  parsePeriod,
+  periodStart,
+  samePeriod,
+  today as todayOf,
+} from '../programme/periods.js';
 import type { Programme } from '../programme/programme.js';
-import { describePeriod, formatPeriod, type Period, parsePeriod, periodStart, samePeriod, today as todayOf } from '../programme/periods.js';
 import type { SiteRegistry } from '../programme/sites.js';
 import { DEFAULT_PREFLIGHT_LIMITS, type PreflightLimits, preflight } from '../workbook/preflight.js';
-import { DEFAULT_READER_LIMITS, type ReaderLimits, readWorkbook, type WorkbookContents } from '../workbook/read-workbook.js';
+import {
+  DEFAULT_READER_LIMITS,
+  type ReaderLimits,
+  readWorkbook,
+  type WorkbookContents,
+} from '../workbook/read-workbook.js';
 import { formatBytes, WorkbookRefused } from '../workbook/refusal.js';
 import { type CheckNotRun, checkRules, type HistoricReturn } from './check-rules.js';
 import { type CellLocation, describeLocation, type Finding, sortFindings } from './findings.js';
 import { interpretValues } from './interpret-values.js';
 import { type LocatedReturn, locateItems } from './locate-items.js';
-import { REPORT_SCHEMA_ID, REPORT_SCHEMA_VERSION, type ReturnStatus, type ValidationReport } from './report.js';
+import {
+  REPORT_SCHEMA_ID,
+  REPORT_SCHEMA_VERSION,
+  type ReturnStatus,
+  type ValidationReport,
+} from './report.js';
 
 export interface ValidationContext {
   readonly dictionaries: DictionaryRegistry;
@@ -61,7 +79,12 @@ export async function validateReturn(bytes: Buffer, context: ValidationContext):
     );
   } catch (error) {
     if (!(error instanceof WorkbookRefused)) throw error;
-    return finish(base, [{ code: error.code, severity: 'fatal', message: error.userMessage, cells: [] }], [], {});
+    return finish(
+      base,
+      [{ code: error.code, severity: 'fatal', message: error.userMessage, cells: [] }],
+      [],
+      {},
+    );
   }
 
   const outcome = locateItems(contents, context.dictionaries);
@@ -74,7 +97,13 @@ export async function validateReturn(bytes: Buffer, context: ValidationContext):
     ...(identity.period ? { period: formatPeriod(identity.period) } : {}),
   };
   if (identity.fatal || !identity.period) {
-    return finish(base, [...located.findings, ...(identity.fatal ? [identity.fatal] : [])], [], about, contents);
+    return finish(
+      base,
+      [...located.findings, ...(identity.fatal ? [identity.fatal] : [])],
+      [],
+      about,
+      contents,
+    );
   }
 
   const interpreted = interpretValues(located, contents, { period: identity.period, today: todayOf(now) });
@@ -86,7 +115,8 @@ export async function validateReturn(bytes: Buffer, context: ValidationContext):
   });
   const explanations = explanationsByRule(interpreted.values.tables.EXPLANATIONS ?? []);
   const findings = [...located.findings, ...interpreted.findings, ...rules.findings].map((finding) => {
-    const explanation = finding.severity === 'warning' && finding.ruleId ? explanations.get(finding.ruleId) : undefined;
+    const explanation =
+      finding.severity === 'warning' && finding.ruleId ? explanations.get(finding.ruleId) : undefined;
     return explanation ? { ...finding, explanation } : finding;
   });
   const report = finish(base, findings, rules.notRun, about, contents);
@@ -94,8 +124,16 @@ export async function validateReturn(bytes: Buffer, context: ValidationContext):
 }
 
 /** The report for a file refused on its size alone, before its bytes are read (the CLI stats, the pipeline heads). */
-export function tooLargeReport(bytes: number, limits: PreflightLimits, fileName: string | undefined, now = new Date()): ValidationReport {
-  const refusal = new WorkbookRefused('file.too_large', { size: formatBytes(bytes), limit: formatBytes(limits.maxFileBytes) });
+export function tooLargeReport(
+  bytes: number,
+  limits: PreflightLimits,
+  fileName: string | undefined,
+  now = new Date(),
+): ValidationReport {
+  const refusal = new WorkbookRefused('file.too_large', {
+    size: formatBytes(bytes),
+    limit: formatBytes(limits.maxFileBytes),
+  });
   return finish(
     {
       schema: REPORT_SCHEMA_ID,
@@ -116,11 +154,16 @@ function finish(
   about: Pick<ValidationReport, 'site' | 'period' | 'dictionaryVersion'>,
   contents?: WorkbookContents,
 ): ValidationReport {
-  const count = (severity: Finding['severity']) => findings.filter((finding) => finding.severity === severity).length;
+  const count = (severity: Finding['severity']) =>
+    findings.filter((finding) => finding.severity === severity).length;
   const warnings = findings.filter((finding) => finding.severity === 'warning');
   const explained = warnings.filter((finding) => finding.explanation !== undefined).length;
   const status: ReturnStatus =
-    count('fatal') + count('error') > 0 ? 'rejected' : warnings.length > 0 ? 'accepted-with-warnings' : 'accepted';
+    count('fatal') + count('error') > 0
+      ? 'rejected'
+      : warnings.length > 0
+        ? 'accepted-with-warnings'
+        : 'accepted';
   return {
     ...base,
     status,
@@ -143,7 +186,8 @@ function explanationsByRule(rows: ReadonlyArray<Readonly<Record<string, unknown>
   for (const row of rows) {
     const rule = typeof row.RULE === 'string' ? row.RULE.trim().toUpperCase() : undefined;
     const text = typeof row.TEXT === 'string' ? row.TEXT.trim() : '';
-    if (rule && text) explanations.set(rule, explanations.has(rule) ? `${explanations.get(rule)} ${text}` : text);
+    if (rule && text)
+      explanations.set(rule, explanations.has(rule) ? `${explanations.get(rule)} ${text}` : text);
   }
   return explanations;
 }
@@ -160,18 +204,32 @@ interface Identity {
  * dictionary. Anything else is fatal: checking a return against the wrong
  * site's history or the wrong definitions would only mislead.
  */
-function checkIdentity(located: LocatedReturn, contents: WorkbookContents, context: ValidationContext, today: string): Identity {
+function checkIdentity(
+  located: LocatedReturn,
+  contents: WorkbookContents,
+  context: ValidationContext,
+  today: string,
+): Identity {
   const { dictionary } = located;
-  const rule = dictionary.rules.find((candidate): candidate is Extract<Rule, { kind: 'identity' }> => candidate.kind === 'identity');
+  const rule = dictionary.rules.find(
+    (candidate): candidate is Extract<Rule, { kind: 'identity' }> => candidate.kind === 'identity',
+  );
   const siteItem = rule?.siteItem ?? dictionary.itemsOfType('site')[0]?.id ?? 'META.SITE';
   const periodItem = rule?.periodItem ?? dictionary.itemsOfType('period')[0]?.id ?? 'META.PERIOD';
   const textAt = (itemId: string): { text: string; cell?: CellLocation } => {
     const cell = located.items.get(itemId);
     const value = cell ? contents.cell(cell.sheet, cell.row, cell.column)?.value : undefined;
-    const text = value?.type === 'string' ? value.text.trim() : value?.type === 'number' ? String(value.number) : '';
+    const text =
+      value?.type === 'string' ? value.text.trim() : value?.type === 'number' ? String(value.number) : '';
     return { text, ...(cell ? { cell } : {}) };
   };
-  const fatal = (code: string, message: string, cell: CellLocation | undefined, itemId: string, seen: string): Finding => ({
+  const fatal = (
+    code: string,
+    message: string,
+    cell: CellLocation | undefined,
+    itemId: string,
+    seen: string,
+  ): Finding => ({
     code: rule ? rule.id : code,
     severity: rule?.severity ?? 'fatal',
     ...(rule ? { ruleId: rule.id } : {}),
@@ -217,7 +275,11 @@ function checkIdentity(located: LocatedReturn, contents: WorkbookContents, conte
     fatal: fatal(
       'template.wrong_period',
       rule
-        ? fillTemplate(rule.periodMessage, { seen: periodCell.text ? `“${periodCell.text}”` : 'no quarter', cell: periodWhere, problem })
+        ? fillTemplate(rule.periodMessage, {
+            seen: periodCell.text ? `“${periodCell.text}”` : 'no quarter',
+            cell: periodWhere,
+            problem,
+          })
         : `This return is for “${periodCell.text}”, which ${problem}.`,
       periodCell.cell,
       periodItem,
@@ -228,9 +290,12 @@ function checkIdentity(located: LocatedReturn, contents: WorkbookContents, conte
   if ('problem' in parsed) return periodProblem(`is not a real quarter (${parsed.problem})`);
   const period = parsed.period;
   if (!context.programme.includes(period)) {
-    return periodProblem(`is outside the programme, which runs from ${formatPeriod(context.programme.firstPeriod)} to ${formatPeriod(context.programme.lastPeriod)}`);
+    return periodProblem(
+      `is outside the programme, which runs from ${formatPeriod(context.programme.firstPeriod)} to ${formatPeriod(context.programme.lastPeriod)}`,
+    );
   }
-  if (periodStart(period) > today) return periodProblem(`has not started yet (it starts on ${periodStart(period)})`);
+  if (periodStart(period) > today)
+    return periodProblem(`has not started yet (it starts on ${periodStart(period)})`);
   if (context.expectedPeriod && !samePeriod(context.expectedPeriod, period)) {
     return periodProblem(`is not ${describePeriod(context.expectedPeriod)}, the quarter it was sent for`);
   }

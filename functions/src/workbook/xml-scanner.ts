@@ -95,7 +95,11 @@ export class XmlScanner {
           return TEXT;
         }
         // <!DOCTYPE, <!ENTITY and the like: never in a workbook Excel wrote.
-        throw new WorkbookRefused('file.unsafe_xml', { detail: this.part }, `${this.part}: <!${text.slice(position + 2, position + 12)}`);
+        throw new WorkbookRefused(
+          'file.unsafe_xml',
+          { detail: this.part },
+          `${this.part}: <!${text.slice(position + 2, position + 12)}`,
+        );
       }
       if (after === SLASH) {
         this.readName(position + 2);
@@ -155,15 +159,16 @@ export class XmlScanner {
     while (index < end) {
       // Skip white space to the next attribute name.
       let code = text.charCodeAt(index);
-      while (index < end && (code === 32 || code === 9 || code === 10 || code === 13)) code = text.charCodeAt(++index);
+      while (index < end && (code === 32 || code === 9 || code === 10 || code === 13))
+        code = text.charCodeAt(++index);
       if (index >= end || code === SLASH) return undefined;
       const nameStart = index;
-      while (index < end && (code = text.charCodeAt(index)) !== EQUALS && code > 32) index++;
+      while (index < end && text.charCodeAt(index) !== EQUALS && text.charCodeAt(index) > 32) index++;
       const nameEnd = index;
       while (index < end && text.charCodeAt(index) !== EQUALS) index++;
       index++; // '='
-      while (index < end && (code = text.charCodeAt(index)) !== QUOTE && code !== APOS) index++;
-      const quote = text.charCodeAt(index);
+      let quote = text.charCodeAt(index);
+      while (index < end && quote !== QUOTE && quote !== APOS) quote = text.charCodeAt(++index);
       const valueStart = index + 1;
       const valueEnd = text.indexOf(quote === QUOTE ? '"' : "'", valueStart);
       if (valueEnd < 0 || valueEnd > end) this.malformed('an unfinished attribute');
@@ -267,11 +272,15 @@ const NAMED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', a
 export function decodeEntities(raw: string, scanner: XmlScanner): string {
   if (raw.indexOf('&') < 0) return raw;
   return raw.replace(ENTITY, (whole, entity: string | undefined) => {
-    if (entity === undefined) scanner.malformed(`an unknown entity "${raw.slice(raw.indexOf(whole), raw.indexOf(whole) + 12)}"`);
+    if (entity === undefined)
+      scanner.malformed(`an unknown entity "${raw.slice(raw.indexOf(whole), raw.indexOf(whole) + 12)}"`);
     const named = NAMED[entity];
     if (named !== undefined) return named;
-    const code = entity.startsWith('#x') ? Number.parseInt(entity.slice(2), 16) : Number.parseInt(entity.slice(1), 10);
-    if (code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) scanner.malformed('an impossible character reference');
+    const code = entity.startsWith('#x')
+      ? Number.parseInt(entity.slice(2), 16)
+      : Number.parseInt(entity.slice(1), 10);
+    if (code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff))
+      scanner.malformed('an impossible character reference');
     return String.fromCodePoint(code);
   });
 }
