@@ -41,12 +41,21 @@ const MACRO_CONTENT_TYPES = [
   'application/vnd.ms-excel.macrosheet',
   'application/vnd.ms-excel.intlmacrosheet',
 ];
-const EMBEDDED_CONTENT_TYPES = ['application/vnd.ms-office.activeX', 'application/vnd.openxmlformats-officedocument.oleObject'];
+const EMBEDDED_CONTENT_TYPES = [
+  'application/vnd.ms-office.activeX',
+  'application/vnd.openxmlformats-officedocument.oleObject',
+];
 
-export async function preflight(bytes: Buffer, limits: PreflightLimits = DEFAULT_PREFLIGHT_LIMITS): Promise<ZipContainer> {
+export async function preflight(
+  bytes: Buffer,
+  limits: PreflightLimits = DEFAULT_PREFLIGHT_LIMITS,
+): Promise<ZipContainer> {
   if (bytes.length === 0) throw new WorkbookRefused('file.empty');
   if (bytes.length > limits.maxFileBytes) {
-    throw new WorkbookRefused('file.too_large', { size: formatBytes(bytes.length), limit: formatBytes(limits.maxFileBytes) });
+    throw new WorkbookRefused('file.too_large', {
+      size: formatBytes(bytes.length),
+      limit: formatBytes(limits.maxFileBytes),
+    });
   }
   sniffNonZip(bytes);
   const zip = await ZipContainer.open(bytes, limits);
@@ -56,7 +65,11 @@ export async function preflight(bytes: Buffer, limits: PreflightLimits = DEFAULT
     }
   }
   if (!zip.has('[Content_Types].xml')) {
-    throw new WorkbookRefused('file.not_xlsx', {}, 'no [Content_Types].xml: a zip, but not an Office document');
+    throw new WorkbookRefused(
+      'file.not_xlsx',
+      {},
+      'no [Content_Types].xml: a zip, but not an Office document',
+    );
   }
   // Content types are short; a plain search is enough and needs no parsing yet.
   const contentTypes = zip.readText('[Content_Types].xml');
@@ -84,8 +97,15 @@ function sniffNonZip(bytes: Buffer): void {
   }
   const head = bytes.subarray(0, 2048).toString('latin1');
   if (head.startsWith('%PDF')) throw new WorkbookRefused('file.pdf');
-  const trimmed = head.replace(/^\uFEFF|^\xEF\xBB\xBF/, '').trimStart().toLowerCase();
-  if (trimmed.startsWith('<!doctype html') || trimmed.startsWith('<html') || /<(html|table|body)[\s>]/.test(trimmed)) {
+  const trimmed = head
+    .replace(/^\uFEFF|^\xEF\xBB\xBF/, '')
+    .trimStart()
+    .toLowerCase();
+  if (
+    trimmed.startsWith('<!doctype html') ||
+    trimmed.startsWith('<html') ||
+    /<(html|table|body)[\s>]/.test(trimmed)
+  ) {
     throw new WorkbookRefused('file.html');
   }
   if (looksLikeText(bytes.subarray(0, 4096))) throw new WorkbookRefused('file.text');

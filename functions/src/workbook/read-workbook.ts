@@ -32,7 +32,7 @@ export const DEFAULT_READER_LIMITS: ReaderLimits = {
   maxRowsPerSheet: 100_000,
   maxCells: 2_000_000,
   blockRows: 1_000,
-  blockColumns: 8,
+  blockColumns: 4,
 };
 
 /** Excel's grid and cell limits. */
@@ -98,15 +98,20 @@ export interface WorkbookContents {
 
 const RELATIONSHIP_OFFICE_DOCUMENT = /\/officeDocument$/;
 
-export function readWorkbook(zip: ZipContainer, limits: ReaderLimits = DEFAULT_READER_LIMITS): WorkbookContents {
+export function readWorkbook(
+  zip: ZipContainer,
+  limits: ReaderLimits = DEFAULT_READER_LIMITS,
+): WorkbookContents {
   const parsed = new Set<string>(['[content_types].xml']);
   const readXml = (part: string) => {
     parsed.add(part.toLowerCase());
-    return new XmlScanner(zip.readText(part), part);
+    return new XmlScanner(zip.read(part), part);
   };
 
   const rootRels = readRelationships(zip, '_rels/.rels', readXml);
-  const workbookPart = [...rootRels.values()].find((rel) => RELATIONSHIP_OFFICE_DOCUMENT.test(rel.type))?.target;
+  const workbookPart = [...rootRels.values()].find((rel) =>
+    RELATIONSHIP_OFFICE_DOCUMENT.test(rel.type),
+  )?.target;
   if (!workbookPart || !zip.has(workbookPart)) {
     throw new WorkbookRefused('file.not_xlsx', {}, 'no workbook part: not a spreadsheet');
   }
@@ -116,20 +121,28 @@ export function readWorkbook(zip: ZipContainer, limits: ReaderLimits = DEFAULT_R
   const sheets: SheetInfo[] = sheetEntries.map((entry) => {
     const target = workbookRels.get(entry.relId);
     if (!target || !zip.has(target.target)) {
-      throw new WorkbookRefused('file.damaged', { detail: `the sheet "${entry.name}" is missing` }, `sheet rel ${entry.relId}`);
+      throw new WorkbookRefused(
+        'file.damaged',
+        { detail: `the sheet "${entry.name}" is missing` },
+        `sheet rel ${entry.relId}`,
+      );
     }
     return { name: entry.name, state: entry.state, part: target.target };
   });
-  const byType = (suffix: string) => [...workbookRels.values()].find((rel) => rel.type.endsWith(suffix))?.target;
+  const byType = (suffix: string) =>
+    [...workbookRels.values()].find((rel) => rel.type.endsWith(suffix))?.target;
   const sharedStringsPart = byType('/sharedStrings');
   const stylesPart = byType('/styles');
 
   // Tables are found through each sheet's relationships; their ranges matter only if a name uses them.
   const tables: ExcelTable[] = [];
   for (const sheet of sheets) {
-    const rels = zip.has(relsPathOf(sheet.part)) ? readRelationships(zip, relsPathOf(sheet.part), readXml) : new Map();
+    const rels = zip.has(relsPathOf(sheet.part))
+      ? readRelationships(zip, relsPathOf(sheet.part), readXml)
+      : new Map();
     for (const rel of rels.values()) {
-      if (rel.type.endsWith('/table') && zip.has(rel.target)) tables.push(parseTable(readXml(rel.target), sheet.name));
+      if (rel.type.endsWith('/table') && zip.has(rel.target))
+        tables.push(parseTable(readXml(rel.target), sheet.name));
     }
   }
 
@@ -144,13 +157,17 @@ export function readWorkbook(zip: ZipContainer, limits: ReaderLimits = DEFAULT_R
       return styles[styleIndex] ?? 'general';
     },
     sharedString: (index) => {
-      sharedStrings ??= sharedStringsPart && zip.has(sharedStringsPart) ? parseSharedStrings(readXml(sharedStringsPart)) : [];
+      sharedStrings ??=
+        sharedStringsPart && zip.has(sharedStringsPart) ? parseSharedStrings(readXml(sharedStringsPart)) : [];
       return sharedStrings[index];
     },
   };
   const cellsBySheet = new Map<string, Map<number, Cell>>();
   for (const sheet of sheets) {
-    cellsBySheet.set(sheet.name, readSheet(readXml(sheet.part), sheet.name, wanted.get(sheet.name) ?? [], context));
+    cellsBySheet.set(
+      sheet.name,
+      readSheet(readXml(sheet.part), sheet.name, wanted.get(sheet.name) ?? [], context),
+    );
   }
 
   // Parts not parsed above are never read by us, but a workbook with a DTD anywhere is refused all the same.
@@ -277,7 +294,11 @@ interface Rectangle {
 }
 
 /** The areas to keep per sheet: what names point at (never expanded, only tested against). */
-function wantedAreas(names: readonly DefinedName[], tables: readonly ExcelTable[], sheets: readonly SheetInfo[]) {
+function wantedAreas(
+  names: readonly DefinedName[],
+  tables: readonly ExcelTable[],
+  sheets: readonly SheetInfo[],
+) {
   const wanted = new Map<string, Rectangle[]>();
   for (const name of names) {
     for (const area of resolveReference(name.formula, tables) ?? []) {
@@ -290,7 +311,8 @@ function wantedAreas(names: readonly DefinedName[], tables: readonly ExcelTable[
   return wanted;
 }
 
-const AREA = /^(?:'((?:[^']|'')+)'|([^'!]+))!\$?([A-Za-z]{1,3})\$?(\d{1,7})(?::\$?([A-Za-z]{1,3})\$?(\d{1,7}))?$/;
+const AREA =
+  /^(?:'((?:[^']|'')+)'|([^'!]+))!\$?([A-Za-z]{1,3})\$?(\d{1,7})(?::\$?([A-Za-z]{1,3})\$?(\d{1,7}))?$/;
 const STRUCTURED = /^([A-Za-z_\\][\w.\\]*)\[(?:\[?#Data\]?,\s*)?\[?([^\]]+)\]?\]$/;
 
 /**
@@ -308,19 +330,29 @@ export function resolveReference(formula: string, tables: readonly ExcelTable[] 
       const top = Number(match[4]);
       const right = match[5] ? columnIndex(match[5]) : left;
       const bottom = match[6] ? Number(match[6]) : top;
-      if (top < 1 || bottom > EXCEL_MAX_ROW || right > EXCEL_MAX_COLUMN || bottom < top || right < left) return undefined;
+      if (top < 1 || bottom > EXCEL_MAX_ROW || right > EXCEL_MAX_COLUMN || bottom < top || right < left)
+        return undefined;
       areas.push({ sheet, top, left, bottom, right });
       continue;
     }
     const structured = STRUCTURED.exec(part.trim());
-    const table = structured && tables.find((candidate) => candidate.name.toLowerCase() === structured[1]?.toLowerCase());
+    const table =
+      structured && tables.find((candidate) => candidate.name.toLowerCase() === structured[1]?.toLowerCase());
     if (!structured || !table) return undefined;
     const tableArea = resolveReference(`'${table.sheet.replaceAll("'", "''")}'!${table.ref}`);
-    const columnOffset = table.columns.findIndex((column) => column.toLowerCase() === structured[2]?.trim().toLowerCase());
+    const columnOffset = table.columns.findIndex(
+      (column) => column.toLowerCase() === structured[2]?.trim().toLowerCase(),
+    );
     if (!tableArea?.[0] || columnOffset < 0) return undefined;
     const area = tableArea[0];
     const column = area.left + columnOffset;
-    areas.push({ sheet: area.sheet, top: area.top + table.headerRowCount, left: column, bottom: area.bottom, right: column });
+    areas.push({
+      sheet: area.sheet,
+      top: area.top + table.headerRowCount,
+      left: column,
+      bottom: area.bottom,
+      right: column,
+    });
   }
   return areas.length > 0 ? areas : undefined;
 }
@@ -343,7 +375,8 @@ function splitAreas(formula: string): string[] {
 
 export function columnIndex(letters: string): number {
   let column = 0;
-  for (let index = 0; index < letters.length; index++) column = column * 26 + ((letters.charCodeAt(index) | 32) - 96);
+  for (let index = 0; index < letters.length; index++)
+    column = column * 26 + ((letters.charCodeAt(index) | 32) - 96);
   return column;
 }
 
@@ -356,7 +389,12 @@ interface SheetContext {
   sharedString(index: number): string | undefined;
 }
 
-function readSheet(scanner: XmlScanner, sheet: string, wanted: readonly Rectangle[], context: SheetContext): Map<number, Cell> {
+function readSheet(
+  scanner: XmlScanner,
+  sheet: string,
+  wanted: readonly Rectangle[],
+  context: SheetContext,
+): Map<number, Cell> {
   const { limits } = context;
   const cells = new Map<number, Cell>();
   let rowsSeen = 0;
@@ -386,12 +424,19 @@ function readSheet(scanner: XmlScanner, sheet: string, wanted: readonly Rectangl
     if (kind !== OPEN) continue;
     if (scanner.is('row')) {
       if (++rowsSeen > limits.maxRowsPerSheet) {
-        throw new WorkbookRefused('file.too_many_rows', { sheet, limit: limits.maxRowsPerSheet.toLocaleString('en-GB') });
+        throw new WorkbookRefused('file.too_many_rows', {
+          sheet,
+          limit: limits.maxRowsPerSheet.toLocaleString('en-GB'),
+        });
       }
       const r = scanner.rawAttr('r');
       rowNumber = r === undefined ? rowNumber + 1 : Number(r);
       if (!Number.isInteger(rowNumber) || rowNumber < 1 || rowNumber > EXCEL_MAX_ROW) {
-        throw new WorkbookRefused('file.damaged', { detail: `a row is numbered ${r}, outside Excel's grid` }, `${sheet}: row r=${r}`);
+        throw new WorkbookRefused(
+          'file.damaged',
+          { detail: `a row is numbered ${r}, outside Excel's grid` },
+          `${sheet}: row r=${r}`,
+        );
       }
       columnNumber = 0;
     } else if (scanner.is('c')) {
@@ -404,7 +449,11 @@ function readSheet(scanner: XmlScanner, sheet: string, wanted: readonly Rectangl
       } else {
         const position = parseCellRef(ref);
         if (!position || position.row !== rowNumber) {
-          throw new WorkbookRefused('file.damaged', { detail: `a cell is at "${ref.slice(0, 20)}", outside its row or Excel's grid` }, `${sheet}: c r=${ref}`);
+          throw new WorkbookRefused(
+            'file.damaged',
+            { detail: `a cell is at "${ref.slice(0, 20)}", outside its row or Excel's grid` },
+            `${sheet}: c r=${ref}`,
+          );
         }
         columnNumber = position.column;
       }
@@ -434,7 +483,13 @@ export function parseCellRef(ref: string): { row: number; column: number } | und
   return { row, column };
 }
 
-function readCell(scanner: XmlScanner, sheet: string, row: number, column: number, context: SheetContext): Cell | undefined {
+function readCell(
+  scanner: XmlScanner,
+  sheet: string,
+  row: number,
+  column: number,
+  context: SheetContext,
+): Cell | undefined {
   const type = scanner.rawAttr('t') ?? 'n';
   const style = scanner.rawAttr('s');
   if (scanner.selfClosing) return undefined;
@@ -442,14 +497,19 @@ function readCell(scanner: XmlScanner, sheet: string, row: number, column: numbe
   let formula: string | undefined;
   let inline: string | undefined;
   const tooLong = (): never => {
-    throw new WorkbookRefused('file.text_too_long', { limit: EXCEL_MAX_TEXT.toLocaleString('en-GB') }, `${sheet} row ${row}`);
+    throw new WorkbookRefused(
+      'file.text_too_long',
+      { limit: EXCEL_MAX_TEXT.toLocaleString('en-GB') },
+      `${sheet} row ${row}`,
+    );
   };
   let depth = 1;
   while (depth > 0) {
     const kind = scanner.next();
     if (kind === OPEN) {
       if (scanner.is('v')) raw = scanner.elementText(EXCEL_MAX_TEXT, tooLong);
-      else if (scanner.is('f')) formula = scanner.elementText(EXCEL_MAX_TEXT, tooLong) || formula || '(shared formula)';
+      else if (scanner.is('f'))
+        formula = scanner.elementText(EXCEL_MAX_TEXT, tooLong) || formula || '(shared formula)';
       else if (scanner.is('is')) inline = stringItemText(scanner, tooLong);
       else if (!scanner.selfClosing) depth++;
     } else if (kind === CLOSE) {
@@ -483,7 +543,9 @@ function cellValue(
     case 'str':
       return raw === undefined ? undefined : { type: 'string', text: unescapeOoxml(raw) };
     case 'b':
-      return raw === undefined || raw === '' ? undefined : { type: 'boolean', value: raw === '1' || raw === 'true' };
+      return raw === undefined || raw === ''
+        ? undefined
+        : { type: 'boolean', value: raw === '1' || raw === 'true' };
     case 'e':
       return raw === undefined ? undefined : { type: 'error', error: raw.trim() };
     case 'd':
@@ -492,7 +554,11 @@ function cellValue(
       if (raw === undefined || raw.trim() === '') return undefined;
       const number = Number(raw);
       if (!Number.isFinite(number)) scanner.malformed(`a number cell holding "${raw.slice(0, 20)}"`);
-      return { type: 'number', number, format: style === undefined ? 'general' : context.formatOf(Number(style)) };
+      return {
+        type: 'number',
+        number,
+        format: style === undefined ? 'general' : context.formatOf(Number(style)),
+      };
     }
   }
 }
@@ -527,13 +593,19 @@ function stringItemText(scanner: XmlScanner, tooLong: () => never): string {
 /** OOXML escapes control characters as `_x000D_`; `_x005F_` escapes a literal underscore. */
 function unescapeOoxml(text: string): string {
   if (text.indexOf('_x') < 0) return text;
-  return text.replace(/_x([0-9A-Fa-f]{4})_/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+  return text.replace(/_x([0-9A-Fa-f]{4})_/g, (_, hex: string) =>
+    String.fromCharCode(Number.parseInt(hex, 16)),
+  );
 }
 
 function parseSharedStrings(scanner: XmlScanner): string[] {
   const strings: string[] = [];
   const tooLong = (): never => {
-    throw new WorkbookRefused('file.text_too_long', { limit: EXCEL_MAX_TEXT.toLocaleString('en-GB') }, 'shared string');
+    throw new WorkbookRefused(
+      'file.text_too_long',
+      { limit: EXCEL_MAX_TEXT.toLocaleString('en-GB') },
+      'shared string',
+    );
   };
   for (let kind = scanner.next(); kind !== END; kind = scanner.next()) {
     if (kind === OPEN && scanner.is('si')) {
@@ -546,7 +618,9 @@ function parseSharedStrings(scanner: XmlScanner): string[] {
 
 // ── number formats ───────────────────────────────────────────────────────────
 
-const BUILTIN_DATE_FORMATS = new Set([14, 15, 16, 17, 22, 27, 28, 29, 30, 31, 34, 35, 36, 50, 51, 52, 53, 54, 57, 58]);
+const BUILTIN_DATE_FORMATS = new Set([
+  14, 15, 16, 17, 22, 27, 28, 29, 30, 31, 34, 35, 36, 50, 51, 52, 53, 54, 57, 58,
+]);
 const BUILTIN_TIME_FORMATS = new Set([18, 19, 20, 21, 32, 33, 45, 46, 47, 55, 56]);
 const BUILTIN_PERCENT_FORMATS = new Set([9, 10]);
 
@@ -558,7 +632,10 @@ function parseStyles(scanner: XmlScanner): NumberFormatKind[] {
   for (let kind = scanner.next(); kind !== END; kind = scanner.next()) {
     if (kind === OPEN) {
       if (scanner.is('numFmt')) {
-        customFormats.set(Number(scanner.attr('numFmtId')), classifyFormatCode(scanner.attr('formatCode') ?? ''));
+        customFormats.set(
+          Number(scanner.attr('numFmtId')),
+          classifyFormatCode(scanner.attr('formatCode') ?? ''),
+        );
       } else if (scanner.is('cellXfs')) {
         inCellXfs = !scanner.selfClosing;
       } else if (inCellXfs && scanner.is('xf')) {

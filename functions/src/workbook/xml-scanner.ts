@@ -8,8 +8,10 @@
  * being parsed safely. What remains is start tags, end tags, text, CDATA,
  * comments and processing instructions, scanned in place over the string with
  * no per-token allocation: names are compared where they stand, attributes and
- * text are decoded only when asked for. That keeps a 1M-cell sheet within a
- * small multiple of the cost of finding its `<c>` elements with indexOf.
+ * text are decoded only when asked for. It works on the inflated bytes
+ * themselves, never on one string of the whole part, so a large sheet costs its
+ * bytes once, and scanning stays within a small multiple of finding its `<c>`
+ * elements with indexOf.
  *
  * Element names are compared by local name, so `x:row` (written by some tools
  * with a namespace prefix) is a `row`.
@@ -47,11 +49,12 @@ export class XmlScanner {
   private cdata = false;
 
   constructor(
-    readonly text: string,
+    /** The part's UTF-8 bytes. */
+    readonly text: Buffer,
     /** The part's name, for messages. */
     readonly part: string,
   ) {
-    if (text.charCodeAt(0) === 0xfeff) this.position = 1; // byte order mark
+    if (text[0] === 0xef && text[1] === 0xbb && text[2] === 0xbf) this.position = 3; // byte order mark
   }
 
   next(): TokenKind {
@@ -63,8 +66,8 @@ export class XmlScanner {
         this.position = position;
         return END;
       }
-      if (text.charCodeAt(position) !== LT) {
-        let end = text.indexOf('<', position);
+      if (text[position] !== LT) {
+        let end = text.indexOf(LT, position);
         if (end < 0) end = text.length;
         this.kind = TEXT;
         this.cdata = false;
@@ -73,17 +76,17 @@ export class XmlScanner {
         this.position = end;
         return TEXT;
       }
-      const after = text.charCodeAt(position + 1);
+      const after = text[position + 1];
       if (after === QUESTION) {
         position = this.skipPast('?>', position + 2);
         continue;
       }
       if (after === BANG) {
-        if (text.startsWith('!--', position + 1)) {
+        if (bytesAt(text, position + 1, '!--')) {
           position = this.skipPast('-->', position + 4);
           continue;
         }
-        if (text.startsWith('![CDATA[', position + 1)) {
+        if (bytesAt(text, position + 1, '![CDATA[')) {
           const start = position + 9;
           const end = text.indexOf(']]>', start);
           if (end < 0) this.malformed('an unfinished CDATA section');
@@ -98,12 +101,12 @@ export class XmlScanner {
         throw new WorkbookRefused(
           'file.unsafe_xml',
           { detail: this.part },
-          `${this.part}: <!${text.slice(position + 2, position + 12)}`,
+          `${this.part}: <!${text.toString('latin1', position + 2, position + 12)}`,
         );
       }
       if (after === SLASH) {
         this.readName(position + 2);
-        const end = text.indexOf('>', this.nameEnd);
+        const end = text.indexOf(GT, this.nameEnd);
         if (end < 0) this.malformed('an unfinished end tag');
         this.kind = CLOSE;
         this.position = end + 1;
@@ -115,7 +118,7 @@ export class XmlScanner {
       let quote = 0;
       for (;;) {
         if (index >= text.length) this.malformed('an unfinished tag');
-        const code = text.charCodeAt(index);
+        const code = text[index] as number;
         if (quote) {
           if (code === quote) quote = 0;
         } else if (code === QUOTE || code === APOS) {
@@ -127,7 +130,7 @@ export class XmlScanner {
         }
         index++;
       }
-      this.selfClosing = text.charCodeAt(index - 1) === SLASH;
+      this.selfClosing = text[index - 1] === SLASH;
       this.kind = OPEN;
       this.spanStart = this.nameEnd;
       this.spanEnd = this.selfClosing ? index - 1 : index;
@@ -138,11 +141,11 @@ export class XmlScanner {
 
   /** True when the current tag's local name is `name`. */
   is(name: string): boolean {
-    return this.nameEnd - this.nameStart === name.length && this.text.startsWith(name, this.nameStart);
+    return this.nameEnd - this.nameStart === name.length && bytesAt(this.text, this.nameStart, name);
   }
 
   get name(): string {
-    return this.text.slice(this.nameStart, this.nameEnd);
+    return this.text.toString('utf8', this.nameStart, this.nameEnd);
   }
 
   /** An attribute of the current start tag, decoded; matched by local name. */
@@ -158,21 +161,21 @@ export class XmlScanner {
     const end = this.spanEnd;
     while (index < end) {
       // Skip white space to the next attribute name.
-      let code = text.charCodeAt(index);
+      let code = text[index] as number;
       while (index < end && (code === 32 || code === 9 || code === 10 || code === 13))
-        code = text.charCodeAt(++index);
+        code = text[++index] as number;
       if (index >= end || code === SLASH) return undefined;
       const nameStart = index;
-      while (index < end && text.charCodeAt(index) !== EQUALS && text.charCodeAt(index) > 32) index++;
+      while (index < end && text[index] !== EQUALS && (text[index] as number) > 32) index++;
       const nameEnd = index;
-      while (index < end && text.charCodeAt(index) !== EQUALS) index++;
+      while (index < end && text[index] !== EQUALS) index++;
       index++; // '='
-      let quote = text.charCodeAt(index);
-      while (index < end && quote !== QUOTE && quote !== APOS) quote = text.charCodeAt(++index);
+      let quote = text[index];
+      while (index < end && quote !== QUOTE && quote !== APOS) quote = text[++index];
       const valueStart = index + 1;
-      const valueEnd = text.indexOf(quote === QUOTE ? '"' : "'", valueStart);
+      const valueEnd = text.indexOf(quote === QUOTE ? QUOTE : APOS, valueStart);
       if (valueEnd < 0 || valueEnd > end) this.malformed('an unfinished attribute');
-      if (localNameEquals(text, nameStart, nameEnd, name)) return text.slice(valueStart, valueEnd);
+      if (localNameEquals(text, nameStart, nameEnd, name)) return text.toString('utf8', valueStart, valueEnd);
       index = valueEnd + 1;
     }
     return undefined;
@@ -180,7 +183,7 @@ export class XmlScanner {
 
   /** The current TEXT token, decoded. */
   textValue(): string {
-    const raw = this.text.slice(this.spanStart, this.spanEnd);
+    const raw = this.text.toString('utf8', this.spanStart, this.spanEnd);
     return this.cdata ? raw : decodeEntities(raw, this);
   }
 
@@ -242,9 +245,9 @@ export class XmlScanner {
     let index = start;
     let localStart = start;
     for (;;) {
-      const code = text.charCodeAt(index);
+      const code = text[index];
       if (code === COLON) localStart = index + 1;
-      else if (code <= 32 || code === GT || code === SLASH || Number.isNaN(code)) break;
+      else if (code === undefined || code <= 32 || code === GT || code === SLASH) break;
       index++;
     }
     if (index === start) this.malformed('a tag without a name');
@@ -259,10 +262,19 @@ export class XmlScanner {
   }
 }
 
-function localNameEquals(text: string, start: number, end: number, name: string): boolean {
+function localNameEquals(text: Buffer, start: number, end: number, name: string): boolean {
   let localStart = start;
-  for (let index = start; index < end; index++) if (text.charCodeAt(index) === COLON) localStart = index + 1;
-  return end - localStart === name.length && text.startsWith(name, localStart);
+  for (let index = start; index < end; index++) if (text[index] === COLON) localStart = index + 1;
+  return end - localStart === name.length && bytesAt(text, localStart, name);
+}
+
+/** True when the ASCII `expected` stands in `bytes` at `at`. */
+function bytesAt(bytes: Buffer, at: number, expected: string): boolean {
+  if (at + expected.length > bytes.length) return false;
+  for (let index = 0; index < expected.length; index++) {
+    if (bytes[at + index] !== expected.charCodeAt(index)) return false;
+  }
+  return true;
 }
 
 const ENTITY = /&(#x[0-9a-fA-F]{1,6}|#[0-9]{1,7}|lt|gt|amp|quot|apos);|&/g;

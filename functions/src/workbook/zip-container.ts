@@ -72,7 +72,8 @@ export class ZipContainer {
   /** Inflates one part, verifying its size and checksum, within the byte limits. */
   read(name: string): Buffer {
     const entry = this.entries.get(normalise(name));
-    if (!entry) throw new WorkbookRefused('file.damaged', { detail: `a part is missing` }, `missing part ${name}`);
+    if (!entry)
+      throw new WorkbookRefused('file.damaged', { detail: `a part is missing` }, `missing part ${name}`);
     const { limits } = this;
     const budget = Math.min(limits.maxEntryBytes, limits.maxTotalBytes - this.inflatedSoFar);
     if (entry.uncompressedSize > budget) {
@@ -94,7 +95,11 @@ export class ZipContainer {
         const tooLarge = (cause as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
         throw new WorkbookRefused(
           'file.damaged',
-          { detail: tooLarge ? 'its contents are larger than its own index says' : 'a part cannot be unpacked' },
+          {
+            detail: tooLarge
+              ? 'its contents are larger than its own index says'
+              : 'a part cannot be unpacked',
+          },
           `${entry.name}: ${(cause as Error).message}`,
         );
       }
@@ -119,12 +124,20 @@ export class ZipContainer {
     const offset = entry.localHeaderOffset;
     const bytes = this.bytes;
     if (offset + 30 > bytes.length || bytes.readUInt32LE(offset) !== LOCAL_HEADER_SIGNATURE) {
-      throw new WorkbookRefused('file.damaged', { detail: 'a part is missing' }, `${entry.name}: bad local header`);
+      throw new WorkbookRefused(
+        'file.damaged',
+        { detail: 'a part is missing' },
+        `${entry.name}: bad local header`,
+      );
     }
     const start = offset + 30 + bytes.readUInt16LE(offset + 26) + bytes.readUInt16LE(offset + 28);
     const end = start + entry.compressedSize;
     if (end > bytes.length) {
-      throw new WorkbookRefused('file.damaged', { detail: 'it ends too soon' }, `${entry.name}: data runs past the end`);
+      throw new WorkbookRefused(
+        'file.damaged',
+        { detail: 'it ends too soon' },
+        `${entry.name}: data runs past the end`,
+      );
     }
     return bytes.subarray(start, end);
   }
@@ -140,7 +153,11 @@ function readDirectory(bytes: Buffer, limits: ZipLimits): Promise<ZipEntry[]> {
       reject(
         cause instanceof WorkbookRefused
           ? cause
-          : new WorkbookRefused('file.damaged', { detail: 'its zip structure is broken' }, (cause as Error).message),
+          : new WorkbookRefused(
+              'file.damaged',
+              { detail: 'its zip structure is broken' },
+              (cause as Error).message,
+            ),
       );
     yauzl.fromBuffer(
       bytes,
@@ -172,7 +189,9 @@ function readDirectory(bytes: Buffer, limits: ZipLimits): Promise<ZipEntry[]> {
           });
           if (entry.isEncrypted()) {
             zip.close();
-            return reject(new WorkbookRefused('file.encrypted', {}, `zip entry ${entry.fileName} is encrypted`));
+            return reject(
+              new WorkbookRefused('file.encrypted', {}, `zip entry ${entry.fileName} is encrypted`),
+            );
           }
           if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) {
             zip.close();

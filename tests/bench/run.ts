@@ -1,0 +1,168 @@
+/**
+ * `npm run bench`: the speed and memory figures the issues set targets for,
+ * each beside a floor measured in the same run on this machine, as a ratio.
+ * Figures, never assertions: these machines are shared and noisy.
+ *
+ * Each measurement runs in a fresh process (tests/bench/measure.ts), so the
+ * first-run time is what a cold Lambda or a one-off command sees and the peak
+ * memory is that file's own.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { TEMPLATES_DIR } from '../../functions/src/programme/reference-data.js';
+import { makeHostileCases } from '../fixtures/hostile-workbooks.js';
+import { filledReturn, validValues } from '../support/returns.js';
+import { withPastedSheet, withWholeColumnValidation } from './fixtures.js';
+
+interface Measurement {
+  first: number;
+  median: number;
+  floor?: number;
+  cells: number;
+  status: string;
+  codes: string[];
+  maxRssMb: number;
+}
+
+const folder = mkdtempSync(join(tmpdir(), 'bench-'));
+const measurer = join(folder, 'measure.mjs');
+await build({
+  entryPoints: [join(import.meta.dirname, 'measure.ts')],
+  outfile: measurer,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  banner: {
+    js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+  },
+});
+const measure = (name: string, bytes: Buffer, runs: number, floor = true): Measurement & { wall: number } => {
+  const file = join(folder, `${name}.xlsx`);
+  writeFileSync(file, bytes);
+  const started = performance.now();
+  const output = execFileSync(
+    process.execPath,
+    [measurer, file, TEMPLATES_DIR, '--runs', String(runs), ...(floor ? ['--floor'] : [])],
+    { encoding: 'utf8', maxBuffer: 1 << 20, env: { ...process.env, NODE_OPTIONS: '' } },
+  );
+  return { ...(JSON.parse(output) as Measurement), wall: performance.now() - started };
+};
+const ms = (value: number | undefined) =>
+  value === undefined ? '—' : value < 10 ? value.toFixed(2) : value.toFixed(0);
+const pad = (text: string, width: number) => text.padStart(width);
+
+try {
+  const filled = await filledReturn(validValues());
+  console.log(
+    'Parse + validate (each in a fresh process; median of warm runs; floor = inflate every part + indexOf over <c>)\n',
+  );
+  console.log(
+    ['workbook', 'cells', 'first ms', 'median ms', 'floor ms', 'x floor', 'cells/s', 'peak MB', 'result']
+      .map((h, i) => (i === 0 ? h.padEnd(34) : pad(h, 10)))
+      .join(''),
+  );
+  const rows: Array<[string, Buffer, number]> = [
+    ['filled 2025-26 return', filled, 200],
+    ['return + 3k pasted cells', withPastedSheet(filled, 3_000), 200],
+    ['return + 50k pasted cells', withPastedSheet(filled, 50_000), 30],
+    ['return + 1M pasted cells', withPastedSheet(filled, 1_000_000), 5],
+    ['return + whole-column validation', withWholeColumnValidation(filled), 200],
+  ];
+  const results = new Map<string, Measurement>();
+  for (const [name, bytes, runs] of rows) {
+    // Speed from many runs in one process; first-run time and peak memory from a process that validates once.
+    const once = measure(name.replace(/\W+/g, '-'), bytes, 1, false);
+    const result = {
+      ...measure(name.replace(/\W+/g, '-'), bytes, runs),
+      first: once.first,
+      maxRssMb: once.maxRssMb,
+    };
+    results.set(name, result);
+    console.log(
+      [
+        name.padEnd(34),
+        pad(result.cells.toLocaleString('en-GB'), 10),
+        pad(ms(result.first), 10),
+        pad(ms(result.median), 10),
+        pad(ms(result.floor), 10),
+        pad(result.floor ? (result.median / result.floor).toFixed(1) : '—', 10),
+        pad(Math.round(result.cells / (result.median / 1000)).toLocaleString('en-GB'), 10),
+        pad(result.maxRssMb.toFixed(0), 10),
+        pad(result.status, 10),
+      ].join(''),
+    );
+  }
+  const base = results.get('filled 2025-26 return');
+  const dv = results.get('return + whole-column validation');
+  if (base && dv)
+    console.log(`\nWhole-column validation adds ${ms(dv.median - base.median)} ms (median against median).`);
+  console.log(
+    'Targets: 3k-cell return ≤ 5 ms warm, ≤ 20 ms first run; 1M cells ≤ 1 s and ≤ 200 MB; whole-column validations ≤ 10 ms.',
+  );
+  console.log(
+    'Peak memory includes Node itself and the loaded reference data: compare the "empty" row below, which reads nothing.',
+  );
+
+  console.log(
+    '\nHostile files (fresh process each; targets: under 5 s and 300 MB; every one refused or, for declared ranges Excel writes, read as clean)\n',
+  );
+  console.log(
+    ['file', 'bytes', 'validate ms', 'process ms', 'peak MB', 'finding']
+      .map((h, i) => (i === 0 ? h.padEnd(24) : i === 5 ? `  ${h}` : pad(h, 12)))
+      .join(''),
+  );
+  for (const hostile of makeHostileCases({ sheet: 'How much' })) {
+    const bytes = await hostile.build(filled);
+    const result = measure(`hostile-${hostile.name}`, bytes, 1, false);
+    console.log(
+      [
+        hostile.name.padEnd(24),
+        pad(bytes.length.toLocaleString('en-GB'), 12),
+        pad(ms(result.first), 12),
+        pad(ms(result.wall), 12),
+        pad(result.maxRssMb.toFixed(0), 12),
+        `  ${result.codes[0] ?? result.status}`,
+      ].join(''),
+    );
+  }
+
+  const bundle = await build({
+    stdin: {
+      contents:
+        "export { validateReturn } from './functions/src/validation/validate-return.ts'; export { loadReferenceData } from './functions/src/programme/reference-data.ts';",
+      resolveDir: process.cwd(),
+      loader: 'ts',
+    },
+    bundle: true,
+    minify: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    write: false,
+    metafile: true,
+  });
+  const size = bundle.outputFiles[0]?.contents.length ?? 0;
+  const inputs = Object.entries(bundle.metafile.inputs).reduce<Record<string, number>>(
+    (acc, [path, input]) => {
+      const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path);
+      const key = match ? (match[1] as string) : 'our code';
+      acc[key] = (acc[key] ?? 0) + input.bytes;
+      return acc;
+    },
+    {},
+  );
+  console.log(
+    `\nValidator-only bundle (esbuild, minified): ${(size / 1024).toFixed(0)} KB (target ≤ 800 KB). Largest inputs before minifying:`,
+  );
+  for (const [name, bytes] of Object.entries(inputs)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 6)) {
+    console.log(`  ${name.padEnd(20)} ${(bytes / 1024).toFixed(0)} KB`);
+  }
+} finally {
+  rmSync(folder, { recursive: true, force: true });
+}
