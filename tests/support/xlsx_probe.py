@@ -4,7 +4,13 @@ Prints one JSON document describing a workbook: sheets and their states,
 defined names with the cells they point at (value, locked), data validations,
 sheet protection, and, when asked, every cell of named sheets.
 
-    python3 xlsx_probe.py FILE.xlsx [--cells SHEET ...] [--data-only]
+With --annotations it adds "annotations": the active sheet, and per sheet
+whether its tab is selected, its hyperlinks (ref, location, display, target),
+and every cell that exists in the sheet (blank styled cells included) with its
+style (fill, number format, font, border, alignment, protection) and its
+comment's text.
+
+    python3 xlsx_probe.py FILE.xlsx [--cells SHEET ...] [--data-only] [--annotations]
 """
 import datetime
 import json
@@ -19,6 +25,57 @@ def plain(value):
     if isinstance(value, datetime.time):
         return value.isoformat()
     return value
+
+
+def colour(color):
+    if color is None:
+        return None
+    if color.type == "rgb":
+        return color.rgb if isinstance(color.rgb, str) else None
+    if color.type == "theme":
+        return "theme:%s%s" % (color.theme, "" if not color.tint else ":%s" % color.tint)
+    if color.type == "indexed":
+        return "indexed:%s" % color.indexed
+    return None
+
+
+def cell_style(cell):
+    fill = cell.fill
+    font = cell.font
+    border = cell.border
+    alignment = cell.alignment
+    return {
+        "fill": {"type": fill.fill_type, "fgColor": colour(fill.fgColor)} if fill is not None else None,
+        "numberFormat": cell.number_format,
+        "font": {"name": font.name, "size": font.sz, "bold": bool(font.b), "italic": bool(font.i),
+                 "underline": font.u, "color": colour(font.color)},
+        "border": {side: getattr(getattr(border, side), "style", None)
+                   for side in ("left", "right", "top", "bottom")},
+        "alignment": {"horizontal": alignment.horizontal, "vertical": alignment.vertical,
+                      "wrapText": bool(alignment.wrap_text)},
+        "protection": {"locked": bool(cell.protection.locked), "hidden": bool(cell.protection.hidden)},
+    }
+
+
+def annotations(wb):
+    out = {"activeSheet": wb.active.title if wb.active is not None else None, "sheets": {}}
+    for ws in wb.worksheets:
+        cells = {}
+        links = []
+        for (row, column), cell in sorted(ws._cells.items()):
+            entry = cell_style(cell)
+            entry["value"] = plain(cell.value)
+            entry["comment"] = cell.comment.text if cell.comment is not None else None
+            cells[cell.coordinate] = entry
+            if cell.hyperlink is not None:
+                links.append({"ref": cell.coordinate, "location": cell.hyperlink.location,
+                              "display": cell.hyperlink.display, "target": cell.hyperlink.target})
+        out["sheets"][ws.title] = {
+            "tabSelected": bool(ws.sheet_view.tabSelected),
+            "hyperlinks": links,
+            "cells": cells,
+        }
+    return out
 
 
 def main(argv):
@@ -56,6 +113,8 @@ def main(argv):
         ws = wb[title]
         out["cells"][title] = {c.coordinate: plain(c.value) for row in ws.iter_rows() for c in row
                                if c.value is not None}
+    if "--annotations" in argv:
+        out["annotations"] = annotations(wb)
     json.dump(out, sys.stdout, default=str)
 
 

@@ -128,3 +128,42 @@ describe('returns dictionary', () => {
     expect(stderr).toBe('returns: There is no format "pdf": choose md or html.\n');
   });
 });
+
+describe('returns validate', () => {
+  it('exits 0 for an accepted return, 1 for a rejected one, and writes an annotated copy', async () => {
+    const { filledReturn, validValues, withItems } = await import('../support/returns.js');
+    const good = join(folder, 'good.xlsx');
+    writeFileSync(good, await filledReturn(validValues()));
+    // The real clock: sign-off dates in 2025 are in the past.
+    expect(await main(['validate', good, '--site', 'BLK'])).toBe(0);
+    expect(stdout).toMatch(/^Blackpool 2025-26 Q2 return \(good\.xlsx\): accepted\./);
+
+    stdout = '';
+    const values = validValues();
+    const bad = join(folder, 'bad.xlsx');
+    writeFileSync(bad, await filledReturn(withItems(values, { 'BF.NONE': (values.items['BF.NONE'] as number) + 1 })));
+    const annotated = join(folder, 'bad with feedback.xlsx');
+    expect(await main(['validate', bad, '--json', '--annotated', annotated])).toBe(1);
+    const report = JSON.parse(stdout);
+    expect(report).toMatchObject({ schema: 'monitoring-returns/validation-report', schemaVersion: 1, status: 'rejected' });
+    expect(report.findings.map((finding: { code: string }) => finding.code)).toEqual(['R07']);
+    expect(readFileSync(annotated).subarray(0, 2).toString()).toBe('PK');
+  });
+
+  it('refuses a file larger than the cap without reading it', async () => {
+    const big = join(folder, 'big.xlsx');
+    writeFileSync(big, Buffer.alloc(2 * 1024 * 1024, 1));
+    expect(await main(['validate', big, '--max-size-mb', '1'])).toBe(1);
+    expect(stdout).toContain('This file is 2.0 MB, larger than the 1.0 MB a monitoring return can be.');
+  });
+
+  it('exits 2 with one line for a file that does not exist', async () => {
+    expect(await main(['validate', join(folder, 'nope.xlsx')])).toBe(2);
+    expect(stderr).toBe(`returns: There is no file ${join(folder, 'nope.xlsx')}.\n`);
+  });
+
+  it('prints the report schema', async () => {
+    expect(await main(['validate', '--json-schema'])).toBe(0);
+    expect(JSON.parse(stdout).properties.schemaVersion).toEqual({ type: 'number', const: 1 });
+  });
+});

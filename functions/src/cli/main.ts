@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { ReferenceDataError, ReturnsError, UsageError } from '../errors.js';
 import { dictionaryCommand } from './dictionary-command.js';
 import { templateCommand, templatesCommand } from './template-command.js';
+import { validateCommand } from './validate-command.js';
 
 export interface Command {
   readonly summary: string;
@@ -21,6 +22,7 @@ const COMMANDS: Record<string, Command> = {
   template: templateCommand,
   templates: templatesCommand,
   dictionary: dictionaryCommand,
+  validate: validateCommand,
 };
 
 export async function main(argv: readonly string[]): Promise<number> {

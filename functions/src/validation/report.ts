@@ -54,6 +54,11 @@ export const reportSchema = z.object({
   site: z.string().optional().describe('Site code the return is for, when it could be read'),
   period: z.string().optional().describe('Quarter the return is for, like 2025-26-Q2'),
   dictionaryVersion: z.string().optional(),
+  contactEmails: z
+    .array(z.string())
+    .readonly()
+    .optional()
+    .describe('Valid email addresses the return itself gives for its contact (feedback goes there too)'),
   counts: z.object({
     fatal: z.int(),
     errors: z.int(),

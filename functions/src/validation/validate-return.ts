@@ -119,7 +119,18 @@ export async function validateReturn(bytes: Buffer, context: ValidationContext):
       finding.severity === 'warning' && finding.ruleId ? explanations.get(finding.ruleId) : undefined;
     return explanation ? { ...finding, explanation } : finding;
   });
-  const report = finish(base, findings, rules.notRun, about, contents);
+  // The return's own contact hears about it whatever the outcome, if the address is usable.
+  const contactEmails = located.dictionary
+    .itemsOfType('email')
+    .map((item) => interpreted.values.items[item.id])
+    .filter((value): value is string => typeof value === 'string');
+  const report = finish(
+    base,
+    findings,
+    rules.notRun,
+    { ...about, ...(contactEmails.length ? { contactEmails } : {}) },
+    contents,
+  );
   return report.status === 'rejected' ? report : { ...report, values: interpreted.values };
 }
 
@@ -151,7 +162,7 @@ function finish(
   base: Pick<ValidationReport, 'schema' | 'schemaVersion' | 'checkedAt' | 'file'>,
   findings: readonly Finding[],
   checksNotRun: readonly CheckNotRun[],
-  about: Pick<ValidationReport, 'site' | 'period' | 'dictionaryVersion'>,
+  about: Pick<ValidationReport, 'site' | 'period' | 'dictionaryVersion' | 'contactEmails'>,
   contents?: WorkbookContents,
 ): ValidationReport {
   const count = (severity: Finding['severity']) =>

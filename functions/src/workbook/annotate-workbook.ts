@@ -239,7 +239,11 @@ function annotate(pkg: Package, report: ValidationReport, options: AnnotateOptio
     if (!sheet.part) continue;
     const sheetNotes = notes.get(sheetIndex);
     const xml = pkg.text(sheet.part);
-    if (sheetNotes && sheetNotes.size > 0) {
+    // Only a worksheet has cells to mark (a chartsheet's view is still deselected below).
+    const isWorksheet = /^\s*(?:<\?[\s\S]*?\?>\s*)?(?:<!--[\s\S]*?-->\s*)*<(?:[\w.-]+:)?worksheet[\s>/]/.test(
+      xml.slice(0, 4096).replace(/^\uFEFF/, ''),
+    );
+    if (sheetNotes && sheetNotes.size > 0 && isWorksheet) {
       pkg.set(
         sheet.part,
         annotateSheet(pkg, sheet.part, xml, [...sheetNotes.values()], {
@@ -248,6 +252,7 @@ function annotate(pkg: Package, report: ValidationReport, options: AnnotateOptio
           relTypeBase,
           mainNamespace,
           shapeIds,
+          folder: folderOf(workbookPart),
         }),
       );
     } else {
@@ -347,6 +352,8 @@ interface SheetContext {
   readonly relTypeBase: string;
   readonly mainNamespace: string;
   readonly shapeIds: ShapeIdAllocator;
+  /** The workbook part's folder (`xl/`), where new comments and drawings go. */
+  readonly folder: string;
 }
 
 function annotateSheet(
@@ -435,7 +442,7 @@ function annotateSheet(
       edits.insert(at, `<${prefix}sheetData>${newRows.map(rowXml).join('')}</${prefix}sheetData>`);
     } else if (sheetData.empty) {
       edits.rewriteTag(
-        sheetData,
+        startTag(sheetData),
         (tag) => `${openFromEmpty(tag)}${newRows.map(rowXml).join('')}</${prefix}sheetData>`,
       );
     } else {
@@ -455,7 +462,6 @@ function annotateSheet(
   const relsPart = relsPathOf(part);
   let relsXml = pkg.textIfPresent(relsPart);
   const rels = parseRelationships(relsXml ?? '', folderOf(part));
-  const sheetFolder = folderOf(part);
   const legacyRelId = layout.legacyDrawing
     ? relIdOf(xml.slice(layout.legacyDrawing.start, layout.legacyDrawing.end))
     : undefined;
@@ -472,7 +478,7 @@ function annotateSheet(
   );
   for (const note of notes) comments.add(`${columnLetters(note.column)}${note.row}`, noteBody(note));
   if (!commentsPart) {
-    commentsPart = pkg.unusedName((n) => `xl/comments${n}.xml`);
+    commentsPart = pkg.unusedName((n) => `${context.folder}comments${n}.xml`);
     const added = addRelationship(
       relsXml ?? emptyRelationships(),
       `${context.relTypeBase}comments`,
@@ -492,7 +498,7 @@ function annotateSheet(
   );
   let vmlRelId = vmlRel?.id;
   if (!vmlPart) {
-    vmlPart = pkg.unusedName((n) => `xl/drawings/vmlDrawing${n}.vml`);
+    vmlPart = pkg.unusedName((n) => `${context.folder}drawings/vmlDrawing${n}.vml`);
     const added = addRelationship(
       relsXml ?? emptyRelationships(),
       `${context.relTypeBase}vmlDrawing`,
@@ -520,7 +526,6 @@ function annotateSheet(
         : `<${layout.root.prefix}legacyDrawing xmlns:r="${RELATIONSHIPS_NS}" r:id="${vmlRelId}"/>`,
     );
   }
-  void sheetFolder;
   return edits.apply();
 }
 
@@ -578,12 +583,19 @@ interface Span {
   readonly end: number;
 }
 
-interface ElementSpan extends Span {
+/** An element: `start`–`openEnd` is its start tag, `closeStart`–`end` its end tag (all one tag when empty). */
+interface ElementSpan {
+  readonly start: number;
+  readonly openEnd: number;
+  closeStart: number;
+  end: number;
   readonly prefix: string;
   readonly local: string;
   readonly empty: boolean;
-  /** Where its end tag starts (its start for an empty element). */
-  closeStart: number;
+}
+
+function startTag(element: ElementSpan): Span {
+  return { start: element.start, end: element.openEnd };
 }
 
 interface RowInfo extends Span {
@@ -627,51 +639,39 @@ function layoutSheet(xml: string, wanted: ReadonlySet<number>, part: string): Sh
   const children: ElementSpan[] = [];
   const sheetViews: Span[] = [];
   const columns: Array<{ min: number; max: number; style: number }> = [];
-  const rowStarts: Array<{ number: number; start: number; hasR: boolean; end: number; prefix: string }> = [];
+  const rowStarts: Array<{ number: number; start: number; end: number; hasR: boolean; prefix: string }> = [];
   const wantedRows = new Map<number, RowInfo>();
   const cells = new Map<number, CellInfo[]>();
+  /** For each open element, what to note when its end tag is seen (null: nothing). */
+  const open: Array<((closeStart: number, end: number) => void) | null> = [];
   let root: ElementSpan | undefined;
   let sheetData: ElementSpan | undefined;
   let legacyDrawing: Span | undefined;
-  let depth = 0;
   let parent = '';
   let rowNumber = 0;
   let column = 0;
   let currentRow: RowInfo | undefined;
-  const open: ElementSpan[] = [];
   while (walker.next()) {
     const kind = walker.kind;
     if (kind === CLOSE) {
-      depth--;
-      const element = open.pop();
-      if (element) element.closeStart = walker.start;
-      if (depth === 2 && currentRow && walker.is('row')) currentRow.closeStart = walker.start;
-      if (depth === 1) parent = '';
+      open.pop()?.(walker.start, walker.end);
+      if (open.length === 1) parent = '';
       continue;
     }
+    const depth = open.length;
     const tag = walker.tag();
+    let tracked: ((closeStart: number, end: number) => void) | null = null;
     if (depth === 0) {
-      root = {
-        ...tag,
-        prefix: walker.prefix,
-        local: walker.local,
-        empty: kind === EMPTY,
-        closeStart: xml.length,
-      };
-      if (kind === OPEN) open.push(root);
+      const element = elementAt(walker);
+      root = element;
+      tracked = endsAt(element);
     } else if (depth === 1) {
-      const element: ElementSpan = {
-        ...tag,
-        prefix: walker.prefix,
-        local: walker.local,
-        empty: kind === EMPTY,
-        closeStart: tag.start,
-      };
+      const element = elementAt(walker);
+      tracked = endsAt(element);
       children.push(element);
       parent = walker.local;
       if (walker.is('sheetData')) sheetData = element;
       if (walker.is('legacyDrawing')) legacyDrawing = tag;
-      if (kind === OPEN) open.push(element);
     } else if (depth === 2 && parent === 'sheetViews' && walker.is('sheetView')) {
       if (attributeOf(walker.text(), 'tabSelected') !== undefined) sheetViews.push(tag);
     } else if (depth === 2 && parent === 'cols' && walker.is('col')) {
@@ -705,9 +705,14 @@ function layoutSheet(xml: string, wanted: ReadonlySet<number>, part: string): Sh
           customFormat: ['1', 'true'].includes(attributeOf(text, 'customFormat') ?? ''),
           closeStart: tag.start,
         };
-        wantedRows.set(rowNumber, currentRow);
+        const row = currentRow;
+        wantedRows.set(rowNumber, row);
+        tracked = (closeStart) => {
+          row.closeStart = closeStart;
+        };
       }
-    } else if (depth === 3 && parent === 'sheetData' && walker.is('c')) {
+    } else if (currentRow && depth === 3 && parent === 'sheetData' && walker.is('c')) {
+      // Only the cells of rows with notes matter (and only there is a missing `r` counted).
       const r = attributeOf(walker.text(), 'r');
       const position = r === undefined ? undefined : parseCellRef(r);
       column = position ? position.column : column + 1;
@@ -717,20 +722,16 @@ function layoutSheet(xml: string, wanted: ReadonlySet<number>, part: string): Sh
         cells.set(rowNumber, list);
       }
     }
-    if (kind === OPEN) {
-      depth++;
-      if (depth > 1 && depth !== 2) open.push(placeholder);
-      else if (depth === 2 && children.at(-1)?.start !== tag.start) open.push(placeholder);
-    }
+    if (kind === OPEN) open.push(tracked);
   }
-  if (!root || root.local !== 'worksheet') walker.malformed('a sheet without a worksheet');
-  const rootSpan = root;
-  const relationshipsPrefix = namespacePrefix(xml.slice(rootSpan.start, rootSpan.end), [
+  if (root?.local !== 'worksheet') return walker.malformed('a sheet without a worksheet');
+  if (open.length > 0) walker.malformed('an element that never ends');
+  const relationshipsPrefix = namespacePrefix(xml.slice(root.start, root.openEnd), [
     RELATIONSHIPS_NS,
     STRICT_RELATIONSHIPS_NS,
   ]);
   return {
-    root: rootSpan,
+    root,
     relationshipsPrefix,
     children,
     sheetData,
@@ -741,13 +742,7 @@ function layoutSheet(xml: string, wanted: ReadonlySet<number>, part: string): Sh
     rowAfter: (row) => {
       const next = rowStarts.find((candidate) => candidate.number > row);
       return next
-        ? {
-            ...next,
-            empty: false,
-            style: 0,
-            customFormat: false,
-            closeStart: next.start,
-          }
+        ? { ...next, empty: false, style: 0, customFormat: false, closeStart: next.start }
         : undefined;
     },
     columnStyle: (columnNumber) =>
@@ -755,8 +750,25 @@ function layoutSheet(xml: string, wanted: ReadonlySet<number>, part: string): Sh
   };
 }
 
-/** Stands in the open-element stack for elements whose end we do not need. */
-const placeholder: ElementSpan = { start: 0, end: 0, prefix: '', local: '', empty: false, closeStart: 0 };
+function endsAt(element: ElementSpan): (closeStart: number, end: number) => void {
+  return (closeStart, end) => {
+    element.closeStart = closeStart;
+    element.end = end;
+  };
+}
+
+/** The element whose start tag the walker is on; its end is filled in when its end tag is seen. */
+function elementAt(walker: TagWalker): ElementSpan {
+  return {
+    start: walker.start,
+    openEnd: walker.end,
+    closeStart: walker.start,
+    end: walker.end,
+    prefix: walker.prefix,
+    local: walker.local,
+    empty: walker.kind === EMPTY,
+  };
+}
 
 /** `<row r="3"/>` → `<row r="3">`. */
 function openFromEmpty(tag: string): string {
@@ -853,15 +865,17 @@ class StyleSheet {
     return index;
   }
 
-  /** A font like the workbook's default one with extra properties (`<b/>`, a colour…). */
-  font(extra: string, size?: number): number {
+  /** A font in the workbook's default face, bold or underlined or coloured as asked (children in Excel's order). */
+  font(options: { bold?: boolean; underline?: boolean; size?: number; rgb?: string }): number {
     const p = this.prefix;
     const first = this.existing.get('fonts')?.[0] ?? '';
     const name = /<(?:[\w.-]+:)?name\s+val="([^"]*)"/.exec(first)?.[1] ?? 'Calibri';
     const defaultSize = /<(?:[\w.-]+:)?sz\s+val="([^"]*)"/.exec(first)?.[1] ?? '11';
     return this.append(
       'fonts',
-      `<${p}font>${extra}<${p}sz val="${size ?? defaultSize}"/><${p}name val="${name}"/></${p}font>`,
+      `<${p}font>${options.bold ? `<${p}b/>` : ''}${options.underline ? `<${p}u/>` : ''}` +
+        `<${p}sz val="${options.size ?? defaultSize}"/>${options.rgb ? `<${p}color rgb="${options.rgb}"/>` : ''}` +
+        `<${p}name val="${name}"/></${p}font>`,
     );
   }
 
@@ -898,12 +912,12 @@ class StyleSheet {
         );
       } else if (container.empty) {
         edits.rewriteTag(
-          container,
+          startTag(container),
           (tag) =>
             `${openFromEmpty(setAttribute(tag, 'count', total))}${items.join('')}</${container.prefix}${name}>`,
         );
       } else {
-        edits.rewriteTag(container, (tag) => setAttribute(tag, 'count', total));
+        edits.rewriteTag(startTag(container), (tag) => setAttribute(tag, 'count', total));
         edits.insert(container.closeStart, items.join(''));
       }
     }
@@ -920,7 +934,7 @@ function defaultStyleSheet(namespace: string): string {
 /** A sheet's comments part, with the annotation's notes added or appended to the person's own. */
 class CommentsXml {
   private readonly edits: XmlEdits;
-  private readonly byRef = new Map<string, { textClose: number; insertAt: number; prefix: string }>();
+  private readonly byRef = new Map<string, { insertAt: number; prefix: string; text: string }>();
   private readonly newComments: string[] = [];
   private readonly allRefs: string[] = [];
   private readonly authorId: number;
@@ -929,10 +943,7 @@ class CommentsXml {
   private readonly authors: ElementSpan | undefined;
   private readonly p: string;
 
-  constructor(
-    private readonly xml: string,
-    part: string,
-  ) {
+  constructor(xml: string, part: string) {
     this.edits = new XmlEdits(xml);
     const { root, children } = topLevel(xml, part);
     this.root = root;
@@ -940,25 +951,26 @@ class CommentsXml {
     this.authors = children.find((child) => child.local === 'authors');
     this.commentList = children.find((child) => child.local === 'commentList');
     const authorNames = this.authors && !this.authors.empty ? elementChildren(xml, this.authors) : [];
-    const names = authorNames.map((author) =>
-      decodeXml(stripTags(xml.slice(author.end === author.start ? 0 : author.start, author.end))),
-    );
+    const names = authorNames.map((author) => decodeXml(stripTags(xml.slice(author.start, author.end))));
     const existing = names.indexOf(NOTE_AUTHOR);
     if (existing >= 0) {
       this.authorId = existing;
     } else {
       this.authorId = names.length;
       const author = `<${this.p}author>${escapeXml(NOTE_AUTHOR)}</${this.p}author>`;
-      if (!this.authors) this.edits.insert(root.end, `<${this.p}authors>${author}</${this.p}authors>`);
+      if (!this.authors) this.edits.insert(root.openEnd, `<${this.p}authors>${author}</${this.p}authors>`);
       else if (this.authors.empty) {
         const authors = this.authors;
-        this.edits.rewriteTag(authors, (tag) => `${openFromEmpty(tag)}${author}</${authors.prefix}authors>`);
+        this.edits.rewriteTag(
+          startTag(authors),
+          (tag) => `${openFromEmpty(tag)}${author}</${authors.prefix}authors>`,
+        );
       } else this.edits.insert(this.authors.closeStart, author);
     }
     if (this.commentList && !this.commentList.empty) {
       for (const comment of elementChildren(xml, this.commentList)) {
         if (comment.local !== 'comment') continue;
-        const ref = attributeOf(xml.slice(comment.start, endOfStartTagAt(xml, comment.start)), 'ref');
+        const ref = attributeOf(xml.slice(comment.start, comment.openEnd), 'ref');
         if (!ref) continue;
         this.allRefs.push(ref.toUpperCase());
         const text = comment.empty
@@ -970,7 +982,7 @@ class CommentsXml {
           (child) => child.local === 'rPh' || child.local === 'phoneticPr',
         );
         this.byRef.set(ref.toUpperCase(), {
-          textClose: text.closeStart,
+          text: decodeXml(stripTags(xml.slice(text.openEnd, text.closeStart))),
           insertAt: phonetic?.start ?? text.closeStart,
           prefix: text.prefix,
         });
@@ -982,7 +994,9 @@ class CommentsXml {
     const p = this.p;
     const existing = this.byRef.get(ref);
     if (existing) {
-      this.edits.insert(existing.insertAt, run(existing.prefix, `\n\n${body}`));
+      // Annotating an annotated copy again adds nothing its notes already say.
+      if (!existing.text.includes(body))
+        this.edits.insert(existing.insertAt, run(existing.prefix, `\n\n${body}`));
       return;
     }
     this.allRefs.push(ref);
@@ -1006,7 +1020,7 @@ class CommentsXml {
         );
       else if (list.empty) {
         this.edits.rewriteTag(
-          list,
+          startTag(list),
           (tag) => `${openFromEmpty(tag)}${this.newComments.join('')}</${list.prefix}commentList>`,
         );
       } else this.edits.insert(list.closeStart, this.newComments.join(''));
@@ -1129,7 +1143,6 @@ class VmlDrawing {
       const afterRoot = rootMatch.index + rootTag.length;
       xml = `${xml.slice(0, afterRoot)}<o:shapelayout v:ext="edit"><o:idmap v:ext="edit" data="${data}"/></o:shapelayout>${xml.slice(afterRoot)}`;
     }
-    if (!/id\s*=\s*"_x0000_t202"/.test(xml)) shapes.length; // checked below
     const typeNeeded = !/id\s*=\s*["']_x0000_t202["']/.test(xml);
     const close = xml.lastIndexOf('</xml>');
     if (close < 0)
@@ -1191,9 +1204,9 @@ function feedbackSheet(
   namespace: string,
   options: AnnotateOptions,
 ): string {
-  const titleFont = styles.font('<b/><color rgb="FF1F4E79"/>', 14);
-  const boldFont = styles.font('<b/>');
-  const linkFont = styles.font('<u/><color rgb="FF0563C1"/>');
+  const titleFont = styles.font({ bold: true, size: 14, rgb: 'FF1F4E79' });
+  const boldFont = styles.font({ bold: true });
+  const linkFont = styles.font({ underline: true, rgb: 'FF0563C1' });
   const s = {
     title: styles.format({ fontId: titleFont }),
     result: styles.format({ fontId: boldFont, fillId: styles.solidFill(statusColour(report)) }),
@@ -1209,7 +1222,7 @@ function feedbackSheet(
     warning: styles.format({ fillId: styles.solidFill(HIGHLIGHT_COLOURS.warning), wrap: true }),
     link: styles.format({ fontId: linkFont, wrap: true }),
   };
-  const widths = [11, 12, 16, 16, 90, 50];
+  const widths = [11, 20, 16, 16, 90, 50];
   const about = [report.site, report.period?.replace(/-(Q\d)$/, ' $1')].filter(Boolean).join(' ');
   const checked = new Date(report.checkedAt);
   const checkedText = Number.isNaN(checked.getTime())
@@ -1228,7 +1241,15 @@ function feedbackSheet(
       ],
       height: 21,
     },
-    { cells: [{ column: 1, text: resultSentence(report), style: s.result }], height: 18 },
+    {
+      // The result's colour runs across the table's width (blank cells: the text still overflows into them).
+      cells: widths.map((_, index) => ({
+        column: index + 1,
+        text: index === 0 ? resultSentence(report) : '',
+        style: s.result,
+      })),
+      height: 18,
+    },
     {
       cells: [
         {
@@ -1287,9 +1308,11 @@ function feedbackSheet(
 
   const p = '';
   const cellXml = (row: number, cell: FeedbackCell) =>
-    `<${p}c r="${columnLetters(cell.column)}${row}" s="${cell.style}" t="inlineStr"><${p}is><${p}t xml:space="preserve">${escapeText(
-      cell.text.slice(0, 32_767),
-    )}</${p}t></${p}is></${p}c>`;
+    cell.text === ''
+      ? `<${p}c r="${columnLetters(cell.column)}${row}" s="${cell.style}"/>`
+      : `<${p}c r="${columnLetters(cell.column)}${row}" s="${cell.style}" t="inlineStr"><${p}is><${p}t xml:space="preserve">${escapeText(
+          cell.text.slice(0, 32_767),
+        )}</${p}t></${p}is></${p}c>`;
   const rowXml = rows
     .map((row, index) => {
       const number = index + 1;
@@ -1302,7 +1325,7 @@ function feedbackSheet(
   const lastRow = Math.max(rows.length, 1);
   return (
     `${XML_DECLARATION}<worksheet xmlns="${namespace}" xmlns:r="${RELATIONSHIPS_NS}">` +
-    `<sheetPr><tabColor rgb="${statusColour(report, true)}"/></sheetPr>` +
+    `<sheetPr><tabColor rgb="${statusColour(report, true)}"/><pageSetUpPr fitToPage="1"/></sheetPr>` +
     `<dimension ref="A1:F${lastRow}"/>` +
     `<sheetViews><sheetView tabSelected="1" workbookViewId="0"><pane ySplit="${header}" topLeftCell="A${header + 1}" activePane="bottomLeft" state="frozen"/>` +
     `<selection pane="bottomLeft" activeCell="A${header + 1}" sqref="A${header + 1}"/></sheetView></sheetViews>` +
@@ -1318,7 +1341,7 @@ function feedbackSheet(
           .join('')}</hyperlinks>`
       : '') +
     '<pageMargins left="0.5" right="0.5" top="0.6" bottom="0.6" header="0.3" footer="0.3"/>' +
-    '<pageSetup orientation="landscape" fitToHeight="0"/>' +
+    '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>' +
     '</worksheet>'
   );
 }
@@ -1349,9 +1372,13 @@ function findingPlace(
       ? describeCellRefs(onFirstSheet)
       : describeLocation(finding.cells);
   const sheet = sheets[findSheet(sheets, first.sheet)];
+  // The link goes to the top-left cell of those on the first sheet named.
+  const topLeft = onFirstSheet.reduce((best, cell) =>
+    cell.row < best.row || (cell.row === best.row && cell.column < best.column) ? cell : best,
+  );
   const location =
-    sheet && sheet.state === 'visible' && validCell(first)
-      ? `${quoted(sheet.name)}!${columnLetters(first.column)}${first.row}`
+    sheet && sheet.state === 'visible' && validCell(topLeft)
+      ? `${quoted(sheet.name)}!${columnLetters(topLeft.column)}${topLeft.row}`
       : undefined;
   return { sheet: sheet?.name ?? first.sheet, cells, ...(location ? { location } : {}) };
 }
@@ -1383,7 +1410,7 @@ class WorkbookXml {
     if (root.local !== 'workbook') throw new WorkbookRefused('file.not_xlsx', {}, 'workbook root');
     this.root = root;
     this.children = children;
-    const rootTag = xml.slice(root.start, root.end);
+    const rootTag = xml.slice(root.start, root.openEnd);
     this.mainNamespace = attributeOf(rootTag, root.prefix ? `xmlns:${root.prefix.slice(0, -1)}` : 'xmlns');
     const sheets = children.find((child) => child.local === 'sheets');
     if (!sheets || sheets.empty)
@@ -1391,7 +1418,7 @@ class WorkbookXml {
     this.sheetsElement = sheets;
     for (const sheet of elementChildren(xml, sheets)) {
       if (sheet.local !== 'sheet') continue;
-      const tag = xml.slice(sheet.start, sheet.end);
+      const tag = xml.slice(sheet.start, sheet.openEnd);
       this.sheets.push({
         name: decodeXml(attributeOf(tag, 'name') ?? ''),
         relId: relIdOf(tag) ?? '',
@@ -1407,7 +1434,7 @@ class WorkbookXml {
     const p = this.root.prefix;
     const sheetId =
       Math.max(0, ...this.sheets.map((sheet) => (Number.isFinite(sheet.sheetId) ? sheet.sheetId : 0))) + 1;
-    const rPrefix = namespacePrefix(this.xml.slice(this.root.start, this.root.end), [
+    const rPrefix = namespacePrefix(this.xml.slice(this.root.start, this.root.openEnd), [
       RELATIONSHIPS_NS,
       STRICT_RELATIONSHIPS_NS,
     ]);
@@ -1424,14 +1451,12 @@ class WorkbookXml {
         ? elementChildren(this.xml, bookViews).find((child) => child.local === 'workbookView')
         : undefined;
     if (view) {
-      edits.rewriteTag({ start: view.start, end: endOfStartTagAt(this.xml, view.start) }, (tag) =>
-        setAttribute(tag, 'activeTab', String(index)),
-      );
+      edits.rewriteTag(startTag(view), (tag) => setAttribute(tag, 'activeTab', String(index)));
     } else if (bookViews && !bookViews.empty) {
       edits.insert(bookViews.closeStart, `<${p}workbookView activeTab="${index}"/>`);
     } else {
       const element = `<${p}bookViews><${p}workbookView activeTab="${index}"/></${p}bookViews>`;
-      if (bookViews) edits.rewriteTag(bookViews, () => element);
+      if (bookViews) edits.rewriteTag(startTag(bookViews), () => element);
       else
         edits.insert(
           this.children.find((child) => AFTER_BOOK_VIEWS.has(child.local))?.start ?? this.sheetsElement.start,
@@ -1487,7 +1512,10 @@ function addRelationship(xml: string, type: string, target: string): { xml: stri
   const element = `<${root.prefix}Relationship Id="${id}" Type="${escapeXml(type)}" Target="${escapeXml(target)}"/>`;
   const edits = new XmlEdits(xml);
   if (root.empty)
-    edits.rewriteTag(root, (tag) => `${openFromEmpty(tag)}${element}</${root.prefix}Relationships>`);
+    edits.rewriteTag(
+      startTag(root),
+      (tag) => `${openFromEmpty(tag)}${element}</${root.prefix}Relationships>`,
+    );
   else edits.insert(root.closeStart, element);
   return { xml: edits.apply(), id };
 }
@@ -1504,7 +1532,7 @@ class ContentTypes {
     const { root, children } = topLevel(xml, '[Content_Types].xml');
     this.root = root;
     for (const child of children) {
-      const tag = xml.slice(child.start, child.end);
+      const tag = xml.slice(child.start, child.openEnd);
       if (child.local === 'Default') this.defaults.add((attributeOf(tag, 'Extension') ?? '').toLowerCase());
       if (child.local === 'Override')
         this.overrides.add(decodeXml(attributeOf(tag, 'PartName') ?? '').toLowerCase());
@@ -1540,7 +1568,7 @@ class ContentTypes {
     if (this.additions.length === 0) return this.xml;
     if (this.root.empty) {
       this.edits.rewriteTag(
-        this.root,
+        startTag(this.root),
         (tag) => `${openFromEmpty(tag)}${this.additions.join('')}</${this.root.prefix}Types>`,
       );
     } else {
@@ -1773,24 +1801,18 @@ class TagWalker {
 function topLevel(xml: string, part: string): { root: ElementSpan; children: ElementSpan[] } {
   const walker = new TagWalker(xml, part);
   if (!walker.next() || walker.kind === CLOSE) walker.malformed('no root element');
-  const root: ElementSpan = {
-    start: walker.start,
-    end: walker.end,
-    prefix: walker.prefix,
-    local: walker.local,
-    empty: walker.kind === EMPTY,
-    closeStart: walker.start,
-  };
+  const root = elementAt(walker);
   if (root.empty) return { root, children: [] };
   const children = childrenFrom(walker);
   root.closeStart = walker.start;
+  root.end = walker.end;
   return { root, children };
 }
 
-/** The direct children of an element (not empty), with their spans. */
+/** The direct children of an element, with their spans. */
 function elementChildren(xml: string, element: ElementSpan): ElementSpan[] {
-  const walker = new TagWalker(xml, element.local, element.end);
-  return childrenFrom(walker);
+  if (element.empty) return [];
+  return childrenFrom(new TagWalker(xml, element.local, element.openEnd));
 }
 
 /** Reads from just inside an element to its end tag (where the walker is left), collecting its children. */
@@ -1804,24 +1826,17 @@ function childrenFrom(walker: TagWalker): ElementSpan[] {
       depth--;
       if (depth === 0 && current) {
         current.closeStart = walker.start;
-        (current as { end: number }).end = walker.end;
+        current.end = walker.end;
       }
       continue;
     }
     if (depth === 0) {
-      current = {
-        start: walker.start,
-        end: walker.end,
-        prefix: walker.prefix,
-        local: walker.local,
-        empty: walker.kind === EMPTY,
-        closeStart: walker.start,
-      };
+      current = elementAt(walker);
       children.push(current);
     }
     if (walker.kind === OPEN) depth++;
   }
-  walker.malformed('an element that never ends');
+  return walker.malformed('an element that never ends');
 }
 
 /** Where the first tag of `element` text ends (just after its `>`). */

@@ -32,7 +32,7 @@ export const DEFAULT_READER_LIMITS: ReaderLimits = {
   maxRowsPerSheet: 100_000,
   maxCells: 2_000_000,
   blockRows: 1_000,
-  blockColumns: 4,
+  blockColumns: 8,
 };
 
 /** Excel's grid and cell limits. */
