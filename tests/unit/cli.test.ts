@@ -141,11 +141,18 @@ describe('returns validate', () => {
     stdout = '';
     const values = validValues();
     const bad = join(folder, 'bad.xlsx');
-    writeFileSync(bad, await filledReturn(withItems(values, { 'BF.NONE': (values.items['BF.NONE'] as number) + 1 })));
+    writeFileSync(
+      bad,
+      await filledReturn(withItems(values, { 'BF.NONE': (values.items['BF.NONE'] as number) + 1 })),
+    );
     const annotated = join(folder, 'bad with feedback.xlsx');
     expect(await main(['validate', bad, '--json', '--annotated', annotated])).toBe(1);
     const report = JSON.parse(stdout);
-    expect(report).toMatchObject({ schema: 'monitoring-returns/validation-report', schemaVersion: 1, status: 'rejected' });
+    expect(report).toMatchObject({
+      schema: 'monitoring-returns/validation-report',
+      schemaVersion: 1,
+      status: 'rejected',
+    });
     expect(report.findings.map((finding: { code: string }) => finding.code)).toEqual(['R07']);
     expect(readFileSync(annotated).subarray(0, 2).toString()).toBe('PK');
   });

@@ -1,0 +1,30 @@
+/** The Mailer port on SES v2 (and on aws-ses-v2-local locally). */
+import { type SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
+import type { FeedbackEmail, Mailer } from '../submissions/ports.js';
+
+export class SesMailer implements Mailer {
+  constructor(
+    private readonly ses: SESv2Client,
+    private readonly from: string,
+    private readonly configurationSet?: string,
+  ) {}
+
+  async send(email: FeedbackEmail): Promise<void> {
+    await this.ses.send(
+      new SendEmailCommand({
+        FromEmailAddress: this.from,
+        Destination: { ToAddresses: [...email.to] },
+        ...(this.configurationSet ? { ConfigurationSetName: this.configurationSet } : {}),
+        Content: {
+          Simple: {
+            Subject: { Data: email.subject, Charset: 'UTF-8' },
+            Body: {
+              Text: { Data: email.text, Charset: 'UTF-8' },
+              Html: { Data: email.html, Charset: 'UTF-8' },
+            },
+          },
+        },
+      }),
+    );
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * Configuration, parsed once at start from the environment, with no
+ * placeholder defaults: a missing TABLE_NAME fails the cold start with a clear
+ * message, never as an empty table name at the first write. Each function
+ * declares exactly the keys it reads; the CDK app sets exactly these (a test
+ * checks they match), so this file is the one source of truth for both.
+ */
+import { z } from 'zod';
+import { ReturnsError } from '../errors.js';
+
+const name = z.string().trim().min(1);
+/** Where the reference files (dictionaries, sites, programme) are; the bundle ships them beside the code. */
+const templatesDir = name.optional();
+const positive = (fallback: number) => z.coerce.number().positive().default(fallback);
+
+export const validatorSettingsSchema = z.object({
+  BUCKET_NAME: name,
+  TABLE_NAME: name,
+  /** The verified SES identity feedback is sent from. */
+  SENDER_EMAIL: z.email(),
+  /** Optional: SES configuration set for bounce and complaint handling. */
+  SES_CONFIGURATION_SET: name.optional(),
+  /** FIFO queue the ReturnAccepted events go to, grouped by quarter. */
+  RETURN_ACCEPTED_QUEUE_URL: z.url(),
+  MAX_UPLOAD_MB: positive(10),
+  FEEDBACK_LINK_DAYS: positive(7),
+  TEMPLATES_DIR: templatesDir,
+});
+
+export const aggregatorSettingsSchema = z.object({
+  BUCKET_NAME: name,
+  TABLE_NAME: name,
+  TEMPLATES_DIR: templatesDir,
+});
+
+export type ValidatorSettings = z.infer<typeof validatorSettingsSchema>;
+export type AggregatorSettings = z.infer<typeof aggregatorSettingsSchema>;
+
+export class ConfigurationError extends ReturnsError {}
+
+export function parseSettings<S extends z.ZodType>(
+  schema: S,
+  env: Record<string, string | undefined>,
+): z.output<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map(
+    (issue) => `${issue.path.join('.')}: ${issue.input === undefined ? 'is not set' : issue.message}`,
+  );
+  throw new ConfigurationError(`The function's configuration is incomplete: ${problems.join('; ')}`);
+}

@@ -1,0 +1,153 @@
+/**
+ * The ports of the submission use cases: what they need from storage, the
+ * table, email and events, said in the domain's words. Adapters (S3,
+ * DynamoDB, SES, SQS, or the local stack's in-process bus) implement them; the
+ * use cases never import the AWS SDK, so the same code runs in Lambda, on the
+ * local stack and in unit tests.
+ */
+import type { ReturnValues } from '../returns/return-values.js';
+import type { ReturnStatus } from '../validation/report.js';
+
+/** Where each kind of file lives in the bucket. */
+export const KEYS = {
+  incomingPrefix: 'incoming/',
+  archive: (site: string, period: string, submissionId: string) =>
+    `archive/${site}/${period}/${submissionId}.xlsx`,
+  feedback: (site: string, period: string, submissionId: string) =>
+    `feedback/${site}/${period}/${submissionId}/`,
+  summaries: (period: string) => `summaries/${period}/`,
+} as const;
+
+export interface StoredObject {
+  readonly key: string;
+  readonly size: number;
+  readonly etag?: string;
+  readonly versionId?: string;
+}
+
+/** The bucket, as the use cases see it. */
+export interface ReturnFiles {
+  head(key: string): Promise<StoredObject | undefined>;
+  read(key: string): Promise<Buffer>;
+  write(key: string, bytes: Buffer | string, contentType: string): Promise<void>;
+  /** A link anyone holding it can use to download the object, for `expiresInSeconds`. */
+  linkTo(key: string, expiresInSeconds: number): Promise<string>;
+}
+
+/** One upload as S3 announced it. Delivery is at least once and in no particular order. */
+export interface Upload {
+  readonly bucket: string;
+  readonly key: string;
+  readonly size?: number;
+  readonly etag?: string;
+  readonly versionId?: string;
+  /** When S3 says the object was created (ISO). */
+  readonly eventTime: string;
+  /** S3's ordering token for events on one key: hex, compared after left-padding. */
+  readonly sequencer?: string;
+}
+
+export type SubmissionStatus = ReturnStatus | 'superseded';
+export type EmailState = 'pending' | 'sending' | 'sent' | 'failed' | 'not-sent';
+
+export interface FindingCounts {
+  readonly fatal: number;
+  readonly errors: number;
+  readonly warnings: number;
+  readonly unexplainedWarnings: number;
+}
+
+/** One file a site sent, and what became of it. Never deleted. */
+export interface Submission {
+  readonly submissionId: string;
+  readonly site: string;
+  /** The quarter the return says it is for; undefined when the file could not be read. */
+  readonly period?: string;
+  readonly s3Key: string;
+  readonly etag?: string;
+  readonly versionId?: string;
+  readonly sha256: string;
+  readonly bytes: number;
+  /** The upload's time, from S3 (ISO); the later upload of a quarter is current. */
+  readonly receivedAt: string;
+  readonly sequencer: string;
+  readonly status: SubmissionStatus;
+  readonly counts: FindingCounts;
+  readonly dictionaryVersion?: string;
+  readonly archiveKey: string;
+  readonly reportKey: string;
+  readonly annotatedKey?: string;
+  readonly emailState: EmailState;
+  readonly emailAttempts: number;
+  readonly emailTo: readonly string[];
+  /** The accepted values; only on accepted submissions. */
+  readonly values?: ReturnValues;
+}
+
+/** The current return of a site for a quarter: the latest accepted upload. */
+export interface CurrentReturn {
+  readonly site: string;
+  readonly period: string;
+  readonly submissionId: string;
+  readonly receivedAt: string;
+  readonly sequencer: string;
+  readonly status: ReturnStatus;
+  readonly dictionaryVersion: string;
+  readonly counts: FindingCounts;
+  readonly values: ReturnValues;
+}
+
+export type CurrentUpdate =
+  | { readonly outcome: 'now-current'; readonly replaced?: CurrentReturn }
+  | { readonly outcome: 'already-current' }
+  | { readonly outcome: 'older'; readonly current: CurrentReturn };
+
+/** The table, as the use cases see it. Every write is conditional, so repeats are harmless. */
+export interface SubmissionStore {
+  getSubmission(submissionId: string): Promise<Submission | undefined>;
+  /** Records a submission unless it exists; returns the stored one either way. */
+  recordSubmission(submission: Submission): Promise<{ created: boolean; submission: Submission }>;
+  /** Makes an accepted submission current if it is the latest upload for its site and quarter. */
+  offerCurrent(candidate: CurrentReturn): Promise<CurrentUpdate>;
+  setStatus(submissionId: string, status: SubmissionStatus): Promise<void>;
+  /** Claims the right to send a submission's email; false when another worker has it or it is sent. */
+  claimEmail(submissionId: string, now: string, staleAfterSeconds: number): Promise<boolean>;
+  finishEmail(submissionId: string, state: 'sent' | 'pending' | 'failed' | 'not-sent'): Promise<void>;
+  /** The current returns of every site for a quarter: one query. */
+  currentReturns(period: string): Promise<CurrentReturn[]>;
+  /** A site's current returns for every quarter, oldest first: its accepted history. */
+  siteHistory(site: string): Promise<CurrentReturn[]>;
+  /** A site's submissions, optionally for one quarter, oldest first. */
+  siteSubmissions(site: string, period?: string): Promise<Submission[]>;
+  /** Every submission and current return of a financial year: completeness in one query. */
+  yearOverview(year: string): Promise<{ submissions: Submission[]; current: CurrentReturn[] }>;
+}
+
+export interface FeedbackEmail {
+  readonly to: readonly string[];
+  readonly subject: string;
+  readonly text: string;
+  readonly html: string;
+}
+
+export interface Mailer {
+  send(email: FeedbackEmail): Promise<void>;
+}
+
+/** Published when a quarter's set of current returns changes; the summaries recompute that quarter. */
+export interface ReturnAccepted {
+  readonly type: 'ReturnAccepted';
+  readonly site: string;
+  readonly period: string;
+  readonly submissionId: string;
+}
+
+export interface Events {
+  returnAccepted(event: ReturnAccepted): Promise<void>;
+}
+
+export interface Log {
+  info(message: string, detail?: Record<string, unknown>): void;
+  warn(message: string, detail?: Record<string, unknown>): void;
+  error(message: string, detail?: Record<string, unknown>): void;
+}
