@@ -7,6 +7,8 @@
 import { parseArgs } from 'node:util';
 import { ReferenceDataError, ReturnsError, UsageError } from '../errors.js';
 import { dictionaryCommand } from './dictionary-command.js';
+import { localCommand } from './local-command.js';
+import { statusCommand, submissionsCommand, submitCommand } from './stack-commands.js';
 import { templateCommand, templatesCommand } from './template-command.js';
 import { validateCommand } from './validate-command.js';
 
@@ -23,6 +25,10 @@ const COMMANDS: Record<string, Command> = {
   templates: templatesCommand,
   dictionary: dictionaryCommand,
   validate: validateCommand,
+  local: localCommand,
+  submit: submitCommand,
+  status: statusCommand,
+  submissions: submissionsCommand,
 };
 
 export async function main(argv: readonly string[]): Promise<number> {

@@ -19,7 +19,13 @@ export function describeOutcome(report: ValidationReport): string {
   }
   if (report.status === 'accepted-with-warnings') {
     const unexplained = counts.unexplainedWarnings;
-    return `accepted with ${plural(counts.warnings, 'warning')}${unexplained && unexplained < counts.warnings ? ` (${unexplained} not yet explained)` : ''}`;
+    const explained =
+      unexplained === 0
+        ? ', explained'
+        : unexplained < counts.warnings
+          ? ` (${unexplained} not yet explained)`
+          : '';
+    return `accepted with ${plural(counts.warnings, 'warning')}${explained}`;
   }
   return 'accepted';
 }

@@ -1,0 +1,119 @@
+/**
+ * `returns local` (what `npm start` runs): the whole pipeline on this machine.
+ * Starts the emulators with data under .local/, creates the bucket and table,
+ * wires S3 events to the same handler Lambda runs, loads the demonstration
+ * returns on first start, prints where everything is, and stops cleanly on
+ * Ctrl-C. A restart keeps the data.
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { jsonLog } from '../adapters/json-log.js';
+import { UsageError } from '../errors.js';
+import { loadDemo } from '../local/demo.js';
+import { LOCAL_DEFAULTS, startLocalStack } from '../local/local-stack.js';
+import type { Log } from '../submissions/ports.js';
+import type { Command } from './main.js';
+import { cliReferenceData } from './reference.js';
+import { localDir, type StackDescription } from './stack-connection.js';
+
+export const localCommand: Command = {
+  summary: 'Run the whole pipeline on this machine with local S3, DynamoDB and email (npm start runs this).',
+  usage:
+    'returns local [--no-demo]   (data in .local/ or RETURNS_LOCAL_DIR; ports LOCAL_S3_PORT, LOCAL_DYNAMODB_PORT, LOCAL_SES_PORT)',
+  options: { 'no-demo': { type: 'boolean', default: false } },
+  async run(values) {
+    const dataDir = resolve(localDir());
+    mkdirSync(dataDir, { recursive: true });
+    const reference = cliReferenceData();
+    const ports = {
+      s3: port('LOCAL_S3_PORT', LOCAL_DEFAULTS.ports.s3),
+      dynamodb: port('LOCAL_DYNAMODB_PORT', LOCAL_DEFAULTS.ports.dynamodb),
+      ses: port('LOCAL_SES_PORT', LOCAL_DEFAULTS.ports.ses),
+    };
+    const log = consoleLog();
+    const stack = await startLocalStack({ reference, log, dataDir, ports }).catch((cause: Error) => {
+      throw new UsageError(cause.message, { cause });
+    });
+    const stackFile = join(dataDir, 'stack.json');
+    const description: StackDescription = {
+      endpoints: stack.endpoints,
+      bucket: stack.bucket,
+      table: stack.table,
+      emailInbox: `${stack.endpoints.ses}/`,
+      startedAt: new Date().toISOString(),
+      pid: process.pid,
+    };
+    writeFileSync(stackFile, `${JSON.stringify(description, null, 2)}\n`);
+
+    const out = (text = '') => process.stdout.write(`${text}\n`);
+    out('The monitoring-returns local stack is running.');
+    out();
+    out(`  S3 (s3rver)             ${stack.endpoints.s3}    bucket ${stack.bucket}`);
+    out(`  DynamoDB (dynalite)     ${stack.endpoints.dynamodb}    table ${stack.table}`);
+    out(
+      `  Email (aws-ses-v2-local) ${stack.endpoints.ses}    read the feedback emails at ${stack.endpoints.ses}/`,
+    );
+    out(`  Data                    ${dataDir}   (written to ${stackFile})`);
+    out();
+    out('Send a return with the AWS CLI (any keys: the local S3 accepts S3RVER):');
+    out(
+      `  AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_DEFAULT_REGION=eu-west-2 aws --endpoint-url ${stack.endpoints.s3} s3 cp ret.xlsx s3://${stack.bucket}/incoming/BLK/ret.xlsx`,
+    );
+    out('or with this tool:  npm run returns -- submit ret.xlsx --site BLK');
+    out('Blank templates:    npm run returns -- templates --out-dir out');
+    out('What has arrived:   npm run returns -- status --year 2025-26');
+    out();
+
+    if (stack.tableCreated && !values['no-demo']) {
+      out('First start: loading the demonstration returns (2025-26 Q1 and Q2 for all five partnerships)…');
+      const uploads = await loadDemo(reference, stack.clients.s3, stack.bucket, async () => {
+        await new Promise((resolvePending) => setTimeout(resolvePending, 50));
+        await stack.idle();
+      });
+      for (const upload of uploads)
+        if (upload.note !== 'valid') out(`  ${upload.site} ${upload.period}: ${upload.note}`);
+      out(`Loaded ${uploads.length} returns; their feedback emails are at ${stack.endpoints.ses}/`);
+      out();
+    }
+    out('Ready. Press Ctrl-C to stop.');
+
+    await new Promise<void>((resolveStop) => {
+      const stop = () => resolveStop();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    out('Stopping…');
+    await stack.stop();
+    rmSync(stackFile, { force: true });
+    out('Stopped. The data is kept for next time.');
+    return 0;
+  },
+};
+
+function port(variable: string, fallback: number): number {
+  const text = process.env[variable];
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0 || value > 65_535) {
+    throw new UsageError(`${variable} should be a port number from 0 to 65535, not "${text}".`);
+  }
+  return value;
+}
+
+/** Pipeline events as short readable lines, for a person watching the terminal. */
+function consoleLog(): Log {
+  const json = jsonLog((line) => process.stderr.write(`${line}\n`));
+  const show =
+    (level: string) =>
+    (message: string, detail: Record<string, unknown> = {}) => {
+      if (process.env.RETURNS_LOG === 'json') return json[level as keyof Log](message, detail);
+      const facts = ['site', 'period', 'status', 'subject', 'key', 'error']
+        .filter((key) => detail[key] !== undefined)
+        .map((key) => `${key}=${String(detail[key])}`)
+        .join(' ');
+      process.stderr.write(
+        `${new Date().toISOString().slice(11, 19)} ${level === 'info' ? '' : `${level.toUpperCase()} `}${message}${facts ? ` (${facts})` : ''}\n`,
+      );
+    };
+  return { info: show('info'), warn: show('warn'), error: show('error') };
+}

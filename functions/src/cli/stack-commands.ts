@@ -1,0 +1,181 @@
+/** Commands that talk to a running stack: submit a return, and see what has arrived. */
+import { readFile, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { COMPLETENESS_LABELS, completeness } from '../aggregation/completeness.js';
+import { UsageError } from '../errors.js';
+import {
+  describePeriod,
+  formatYear,
+  type Period,
+  parseYear,
+  periodContaining,
+  periodFromUser,
+  quartersOfYear,
+  today,
+} from '../programme/periods.js';
+import type { Command } from './main.js';
+import { cliReferenceData } from './reference.js';
+import { connectToStack } from './stack-connection.js';
+
+export const submitCommand: Command = {
+  summary: 'Send a filled-in return to the stack, as a grant holder does (uploads to incoming/SITE/).',
+  usage: 'returns submit FILE.xlsx --site BLK',
+  options: { site: { type: 'string' } },
+  async run(values, positionals) {
+    const [file, ...extra] = positionals;
+    if (!file || extra.length > 0 || typeof values.site !== 'string')
+      throw new UsageError(`Usage: ${this.usage}`);
+    const site = cliReferenceData().sites.get(values.site);
+    await stat(file).catch((cause) => {
+      throw new UsageError(`There is no file ${file}.`, { cause });
+    });
+    const stack = connectToStack();
+    try {
+      const key = `incoming/${site.code}/${basename(file)}`;
+      await stack.s3.send(
+        new PutObjectCommand({ Bucket: stack.bucket, Key: key, Body: await readFile(file) }),
+      );
+      process.stdout.write(
+        `Sent ${basename(file)} for ${site.name} to ${stack.where} as s3://${stack.bucket}/${key}.\nThe feedback email follows within a minute; "returns submissions --site ${site.code}" shows what happened.\n`,
+      );
+      return 0;
+    } finally {
+      stack.close();
+    }
+  },
+};
+
+export const statusCommand: Command = {
+  summary: 'Show which sites have sent which quarters: accepted, rejected, missing, late or not yet due.',
+  usage: 'returns status [--period 2025-26-Q2 | --year 2025-26] [--json]',
+  options: {
+    period: { type: 'string' },
+    year: { type: 'string' },
+    json: { type: 'boolean', default: false },
+  },
+  async run(values) {
+    if (values.period && values.year) throw new UsageError('Give --period or --year, not both.');
+    const reference = cliReferenceData();
+    let periods: Period[];
+    if (values.period) {
+      periods = [reference.programme.requirePeriod(periodFromUser(values.period as string))];
+    } else {
+      const parsed = values.year
+        ? parseYear(values.year as string)
+        : { startYear: periodContaining(today()).startYear };
+      if ('problem' in parsed) throw new UsageError(`${parsed.problem}.`);
+      periods = quartersOfYear(parsed.startYear);
+    }
+    const year = formatYear((periods[0] as Period).startYear);
+    const stack = connectToStack();
+    try {
+      const overview = await stack.store.yearOverview(year);
+      const cells = completeness({
+        sites: reference.sites.sites.map((site) => site.code),
+        periods,
+        programme: reference.programme,
+        submissions: overview.submissions,
+        current: overview.current,
+        now: new Date(),
+      });
+      if (values.json) {
+        process.stdout.write(`${JSON.stringify(cells, null, 2)}\n`);
+        return 0;
+      }
+      const width =
+        Math.max(...cells.map((cell) => COMPLETENESS_LABELS[cell.state].length + (cell.late ? 7 : 0))) + 3;
+      const header = [
+        'Site'.padEnd(12),
+        ...periods.map((period) => describePeriod(period).padEnd(width)),
+      ].join('');
+      const lines = reference.sites.sites.map((site) =>
+        [
+          site.shortName.padEnd(12),
+          ...periods.map((period) => {
+            const cell = cells.find(
+              (entry) => entry.site === site.code && entry.period === `${year}-Q${period.quarter}`,
+            );
+            if (!cell) return ''.padEnd(width);
+            const late = cell.late && cell.state !== 'missing' ? ' (late)' : '';
+            return `${COMPLETENESS_LABELS[cell.state]}${late}`.padEnd(width);
+          }),
+        ].join(''),
+      );
+      process.stdout.write(
+        `Returns on ${stack.where}, ${year}\n\n${header.trimEnd()}\n${lines.map((line) => line.trimEnd()).join('\n')}\n\n` +
+          'rejected: files were sent but none was accepted. late: accepted after the due date, or not accepted by it.\n',
+      );
+      return 0;
+    } finally {
+      stack.close();
+    }
+  },
+};
+
+export const submissionsCommand: Command = {
+  summary: "List a site's submissions: when each arrived, its result, and whether its email was sent.",
+  usage: 'returns submissions --site BLK [--period 2025-26-Q2] [--json]',
+  options: {
+    site: { type: 'string' },
+    period: { type: 'string' },
+    json: { type: 'boolean', default: false },
+  },
+  async run(values) {
+    if (typeof values.site !== 'string') throw new UsageError(`Please give --site.\nUsage: ${this.usage}`);
+    const reference = cliReferenceData();
+    const site = reference.sites.get(values.site);
+    const period = values.period ? periodFromUser(values.period as string) : undefined;
+    const stack = connectToStack();
+    try {
+      const submissions = await stack.store.siteSubmissions(
+        site.code,
+        period ? `${formatYear(period.startYear)}-Q${period.quarter}` : undefined,
+      );
+      if (values.json) {
+        process.stdout.write(
+          `${JSON.stringify(
+            submissions.map(({ values: _values, ...rest }) => rest),
+            null,
+            2,
+          )}\n`,
+        );
+        return 0;
+      }
+      if (submissions.length === 0) {
+        process.stdout.write(
+          `${site.name} has sent no returns${period ? ` for ${describePeriod(period)}` : ''} to ${stack.where}.\n`,
+        );
+        return 0;
+      }
+      const rows = submissions.map((submission) => [
+        submission.receivedAt.replace('T', ' ').slice(0, 16),
+        submission.period ?? '(unreadable)',
+        submission.status,
+        `${plural(submission.counts.fatal + submission.counts.errors, 'error')}, ${plural(submission.counts.warnings, 'warning')}`,
+        `email ${submission.emailState}`,
+        basename(submission.s3Key),
+        submission.submissionId,
+      ]);
+      const headers = ['Received (UTC)', 'Quarter', 'Status', 'Findings', 'Email', 'File', 'Reference'];
+      const widths = headers.map((header, column) =>
+        Math.max(header.length, ...rows.map((row) => (row[column] ?? '').length)),
+      );
+      const format = (row: string[]) =>
+        row
+          .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+          .join('  ')
+          .trimEnd();
+      process.stdout.write(
+        `${site.name}: submissions on ${stack.where}\n\n${[format(headers), ...rows.map(format)].join('\n')}\n`,
+      );
+      return 0;
+    } finally {
+      stack.close();
+    }
+  },
+};
+
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}

@@ -1,0 +1,109 @@
+/**
+ * Which stack a CLI command talks to: the local one (by default, found through
+ * the .local/stack.json that `returns local` writes), or the deployed one in
+ * AWS when RETURNS_STACK=aws, with RETURNS_BUCKET and RETURNS_TABLE naming its
+ * bucket and table and the usual AWS credentials and region in the environment.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoSubmissionStore } from '../adapters/dynamodb-submission-store.js';
+import { S3ReturnFiles } from '../adapters/s3-return-files.js';
+import { UsageError } from '../errors.js';
+import { localClients } from '../local/local-stack.js';
+
+/** Where the local stack keeps its data: .local/ in the checkout, or RETURNS_LOCAL_DIR. */
+export function localDir(): string {
+  return process.env.RETURNS_LOCAL_DIR || '.local';
+}
+
+export interface StackDescription {
+  readonly endpoints: { readonly s3: string; readonly dynamodb: string; readonly ses: string };
+  readonly bucket: string;
+  readonly table: string;
+  readonly emailInbox: string;
+  readonly startedAt: string;
+  readonly pid: number;
+}
+
+export interface StackConnection {
+  readonly where: string;
+  readonly bucket: string;
+  readonly s3: S3Client;
+  readonly files: S3ReturnFiles;
+  readonly store: DynamoSubmissionStore;
+  close(): void;
+}
+
+export function connectToStack(): StackConnection {
+  if (process.env.RETURNS_STACK === 'aws') {
+    const bucket = process.env.RETURNS_BUCKET;
+    const table = process.env.RETURNS_TABLE;
+    if (!bucket || !table) {
+      throw new UsageError(
+        'RETURNS_STACK=aws needs RETURNS_BUCKET and RETURNS_TABLE (the deployed stack prints both).',
+      );
+    }
+    const s3 = new S3Client({
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
+    const dynamodb = new DynamoDBClient({});
+    return connection(`AWS (${bucket})`, bucket, table, s3, dynamodb);
+  }
+  let description: StackDescription;
+  try {
+    description = JSON.parse(readFileSync(join(localDir(), 'stack.json'), 'utf8')) as StackDescription;
+  } catch {
+    throw new UsageError(
+      'The local stack is not running. Start it with "npm start" in another terminal, then try again.',
+    );
+  }
+  if (!isRunning(description.pid)) {
+    throw new UsageError(
+      'The local stack is not running (it was stopped). Start it with "npm start", then try again.',
+    );
+  }
+  const clients = localClients(description.endpoints);
+  return connection(
+    `the local stack (${description.endpoints.s3})`,
+    description.bucket,
+    description.table,
+    clients.s3,
+    clients.dynamodb,
+  );
+}
+
+function connection(
+  where: string,
+  bucket: string,
+  table: string,
+  s3: S3Client,
+  dynamodb: DynamoDBClient,
+): StackConnection {
+  return {
+    where,
+    bucket,
+    s3,
+    files: new S3ReturnFiles(s3, bucket),
+    store: new DynamoSubmissionStore(
+      DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } }),
+      table,
+    ),
+    close: () => {
+      s3.destroy();
+      dynamodb.destroy();
+    },
+  };
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

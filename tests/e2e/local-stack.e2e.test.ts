@@ -1,0 +1,153 @@
+/**
+ * End to end, as a newcomer runs it: `returns local` (what `npm start` runs)
+ * in its own process loads the demonstration, then returns sent with
+ * `returns submit` go through the running stack and their feedback emails are
+ * read back from the email emulator. Ctrl-C stops it cleanly; data survives.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StackDescription } from '../../functions/src/cli/stack-connection.js';
+import { makeHostileCases } from '../fixtures/hostile-workbooks.js';
+import { filledReturn, validValues } from '../support/returns.js';
+
+const RETURNS = new URL('../../bin/returns.js', import.meta.url).pathname;
+const dataDir = mkdtempSync(join(tmpdir(), 'e2e-local-'));
+const env = {
+  ...process.env,
+  RETURNS_LOCAL_DIR: dataDir,
+  LOCAL_S3_PORT: '0',
+  LOCAL_DYNAMODB_PORT: '0',
+  LOCAL_SES_PORT: '0',
+};
+
+function startLocal(): Promise<{ child: ChildProcess; output: () => string }> {
+  const child = spawn(process.execPath, [RETURNS, 'local'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (chunk) => {
+    output += String(chunk);
+  });
+  child.stderr?.on('data', (chunk) => {
+    output += String(chunk);
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`not ready after 90 s:\n${output}`)), 90_000);
+    child.stdout?.on('data', () => {
+      if (output.includes('Ready. Press Ctrl-C to stop.')) {
+        clearTimeout(timer);
+        resolve({ child, output: () => output });
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`returns local exited with ${code}:\n${output}`)));
+  });
+}
+
+function stop(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    child.once('exit', (code) => resolve(code));
+    child.kill('SIGINT');
+  });
+}
+
+function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [RETURNS, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += String(chunk);
+    });
+    child.stderr.on('data', (chunk) => {
+      stderr += String(chunk);
+    });
+    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+async function emails(stack: StackDescription) {
+  return (
+    (await (await fetch(`${stack.endpoints.ses}/store`)).json()) as {
+      emails: Array<{ subject: string; body: { text: string } }>;
+    }
+  ).emails;
+}
+
+async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const result = await check();
+    if (result !== undefined) return result;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+describe('the local stack, as npm start runs it', () => {
+  let local: { child: ChildProcess; output: () => string };
+  let stack: StackDescription;
+  beforeAll(async () => {
+    local = await startLocal();
+    stack = JSON.parse(readFileSync(join(dataDir, 'stack.json'), 'utf8'));
+  }, 120_000);
+  afterAll(async () => {
+    if (local?.child.exitCode === null) await stop(local.child);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('loads the demonstration on first start: accepted, rejected and explained returns, with their emails', async () => {
+    expect(local.output()).toContain('Loaded 10 returns');
+    const subjects = (await emails(stack)).map((email) => email.subject).sort();
+    expect(subjects).toHaveLength(10);
+    expect(subjects).toContain('Bradford 2025-26 Q2 return: not accepted: 2 errors to fix');
+    expect(subjects).toContain('Lambeth 2025-26 Q2 return: accepted with 1 warning, explained');
+    const status = await run(['status', '--year', '2025-26']);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/Bradford\s+accepted \(late\)\s+rejected \(late\)\s+missing/);
+  });
+
+  it('takes returns sent with returns submit, hostile or not, and emails the feedback', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'e2e-files-'));
+    const good = join(folder, 'Southend Q3.xlsx');
+    // Continue the demonstration's own figures (seed 2025), so Q3 is checked against its Q1 and Q2 without surprises.
+    const q1 = validValues('SEN', '2025-26-Q1', 2025);
+    const q2 = validValues('SEN', '2025-26-Q2', 2025, q1);
+    writeFileSync(good, await filledReturn(validValues('SEN', '2025-26-Q3', 2025, q2), 'SEN', '2025-26-Q3'));
+    const locked = join(folder, 'locked.xlsx');
+    const hostile = makeHostileCases().find((entry) => entry.name === 'password-protected');
+    writeFileSync(locked, await (hostile as NonNullable<typeof hostile>).build(readFileSync(good)));
+
+    for (const file of [good, locked]) {
+      const sent = await run(['submit', file, '--site', 'SEN']);
+      expect(sent.code, sent.stderr).toBe(0);
+    }
+    const feedback = await waitFor('two more emails', async () => {
+      const all = await emails(stack);
+      return all.length >= 12 ? all.slice(10) : undefined;
+    });
+    const subjects = feedback.map((email) => email.subject).sort();
+    expect(subjects).toEqual([
+      'Southend 2025-26 Q3 return: accepted',
+      'Southend return (locked.xlsx): could not be checked',
+    ]);
+    expect(feedback.find((email) => email.subject.includes('locked'))?.body.text).toContain(
+      'This workbook is password-protected',
+    );
+    const listed = await run(['submissions', '--site', 'SEN', '--json']);
+    expect(JSON.parse(listed.stdout).map((submission: { status: string }) => submission.status)).toEqual([
+      'accepted',
+      'accepted',
+      'accepted',
+      'rejected',
+    ]);
+  });
+
+  it('stops cleanly on Ctrl-C and keeps the data for the next start', async () => {
+    expect(await stop(local.child)).toBe(0);
+    local = await startLocal();
+    expect(local.output()).not.toContain('First start');
+    const listed = await run(['submissions', '--site', 'SEN', '--json']);
+    expect(JSON.parse(listed.stdout)).toHaveLength(4);
+  }, 120_000);
+});
