@@ -20,6 +20,7 @@ import type { ReturnValues } from '../returns/return-values.js';
 import type {
   CurrentReturn,
   CurrentUpdate,
+  PeriodAggregate,
   Submission,
   SubmissionStatus,
   SubmissionStore,
@@ -209,6 +210,43 @@ export class DynamoSubmissionStore implements SubmissionStore {
     return {
       submissions: items.filter((item) => item.type === 'submission').map(toSubmission),
       current: items.filter((item) => item.type === 'current').map(toCurrent),
+    };
+  }
+
+  async putAggregate(aggregate: PeriodAggregate): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: {
+          pk: `PERIOD#${aggregate.period}`,
+          sk: 'AGGREGATE#programme',
+          type: 'aggregate',
+          period: aggregate.period,
+          computedAt: aggregate.computedAt,
+          fingerprint: aggregate.fingerprint,
+          returns: aggregate.returns,
+          figuresJson: JSON.stringify(aggregate.figures),
+        },
+      }),
+    );
+  }
+
+  async getAggregate(period: string): Promise<PeriodAggregate | undefined> {
+    const result = await this.db.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { pk: `PERIOD#${period}`, sk: 'AGGREGATE#programme' },
+        ConsistentRead: true,
+      }),
+    );
+    const item = result.Item;
+    if (!item) return undefined;
+    return {
+      period: item.period as string,
+      computedAt: item.computedAt as string,
+      fingerprint: item.fingerprint as string,
+      returns: item.returns as number,
+      figures: JSON.parse(item.figuresJson as string) as unknown,
     };
   }
 

@@ -9,6 +9,7 @@ import { ReferenceDataError, ReturnsError, UsageError } from '../errors.js';
 import { dictionaryCommand } from './dictionary-command.js';
 import { localCommand } from './local-command.js';
 import { statusCommand, submissionsCommand, submitCommand } from './stack-commands.js';
+import { summaryCommand } from './summary-command.js';
 import { templateCommand, templatesCommand } from './template-command.js';
 import { validateCommand } from './validate-command.js';
 
@@ -29,6 +30,7 @@ const COMMANDS: Record<string, Command> = {
   submit: submitCommand,
   status: statusCommand,
   submissions: submissionsCommand,
+  summary: summaryCommand,
 };
 
 export async function main(argv: readonly string[]): Promise<number> {

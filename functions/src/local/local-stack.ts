@@ -18,6 +18,7 @@ import { DynamoSubmissionStore } from '../adapters/dynamodb-submission-store.js'
 import { createTableIfMissing } from '../adapters/dynamodb-table.js';
 import { S3ReturnFiles } from '../adapters/s3-return-files.js';
 import { SesMailer } from '../adapters/ses-mailer.js';
+import { createAggregatePeriodHandler } from '../handlers/aggregate-period-handler.js';
 import { createValidateReturnHandler } from '../handlers/validate-return-handler.js';
 import type { ReferenceData } from '../programme/reference-data.js';
 import type { Events, Log, ReturnAccepted } from '../submissions/ports.js';
@@ -116,26 +117,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const clients = localClients(endpoints);
     const tableCreated = await createTableIfMissing(clients.dynamodb, table);
 
-    const events: Events = {
-      returnAccepted: async (event) => {
-        log.info('return accepted', { ...event });
-        await options.onReturnAccepted?.(event);
-      },
-    };
-    const handler = createValidateReturnHandler({
-      files: new S3ReturnFiles(clients.s3, bucket),
-      store: new DynamoSubmissionStore(
-        DynamoDBDocumentClient.from(clients.dynamodb, { marshallOptions: { removeUndefinedValues: true } }),
-        table,
-      ),
-      mailer: new SesMailer(clients.ses, sender),
-      events,
-      log,
-      reference: options.reference,
-      clock: () => new Date(),
-      settings: { maxUploadBytes: 10 * 1024 * 1024, feedbackLinkDays: 7, emailClaimSeconds: 120 },
-    });
-
     const pending = new Set<Promise<void>>();
     let waiters: Array<() => void> = [];
     const track = (work: Promise<void>) => {
@@ -151,6 +132,56 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const maxReceives = options.maxReceives ?? 5;
     const retryDelayMs = options.retryDelayMs ?? 250;
     let messages = 0;
+
+    const files = new S3ReturnFiles(clients.s3, bucket);
+    const store = new DynamoSubmissionStore(
+      DynamoDBDocumentClient.from(clients.dynamodb, { marshallOptions: { removeUndefinedValues: true } }),
+      table,
+    );
+    const clock = () => new Date();
+    const aggregate = createAggregatePeriodHandler({
+      files,
+      store,
+      reference: options.reference,
+      log,
+      clock,
+    });
+    // As the FIFO queue grouped by quarter does: one aggregation of a quarter at a time, in order.
+    const aggregationChains = new Map<string, Promise<void>>();
+    const events: Events = {
+      returnAccepted: async (event) => {
+        log.info('return accepted', { ...event });
+        await options.onReturnAccepted?.(event);
+        const previous = aggregationChains.get(event.period) ?? Promise.resolve();
+        const next = previous.then(async () => {
+          const message = {
+            Records: [
+              { eventSource: 'aws:sqs', messageId: `aggregate-${++messages}`, body: JSON.stringify(event) },
+            ],
+          };
+          for (let receive = 1; receive <= maxReceives; receive++) {
+            const result = (await aggregate(message, lambdaContext()).catch(() => undefined)) as
+              | { batchItemFailures?: unknown[] }
+              | undefined;
+            if (result && !result.batchItemFailures?.length) return;
+            if (receive < maxReceives) await delay(retryDelayMs * 2 ** (receive - 1));
+          }
+          log.error('aggregating a quarter failed every attempt', { period: event.period });
+        });
+        aggregationChains.set(event.period, next);
+        track(next);
+      },
+    };
+    const handler = createValidateReturnHandler({
+      files,
+      store,
+      mailer: new SesMailer(clients.ses, sender),
+      events,
+      log,
+      reference: options.reference,
+      clock,
+      settings: { maxUploadBytes: 10 * 1024 * 1024, feedbackLinkDays: 7, emailClaimSeconds: 120 },
+    });
 
     const deliver = async (s3Event: ReturnType<typeof asRealS3Event>) => {
       const messageId = `local-${++messages}`;

@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DictionaryRegistry } from '../dictionary/dictionary-registry.js';
+import { Benchmarks } from './benchmarks.js';
 import { Programme } from './programme.js';
 import { SiteRegistry } from './sites.js';
 
@@ -12,6 +13,7 @@ export interface ReferenceData {
   readonly dictionaries: DictionaryRegistry;
   readonly sites: SiteRegistry;
   readonly programme: Programme;
+  readonly benchmarks: Benchmarks;
 }
 
 /** The repository's templates/ folder. */
@@ -26,12 +28,14 @@ export interface ReferenceDataOptions {
 
 export function loadReferenceData(options: ReferenceDataOptions = {}): ReferenceData {
   const dir = options.templatesDir ?? TEMPLATES_DIR;
+  const dictionaries = DictionaryRegistry.load([
+    join(dir, 'dictionaries'),
+    ...(options.extraDictionaryDirs ?? []),
+  ]);
   return {
-    dictionaries: DictionaryRegistry.load([
-      join(dir, 'dictionaries'),
-      ...(options.extraDictionaryDirs ?? []),
-    ]),
+    dictionaries,
     sites: SiteRegistry.load(join(dir, 'sites.yaml')),
     programme: Programme.load(join(dir, 'programme.yaml')),
+    benchmarks: Benchmarks.load(join(dir, 'benchmarks', 'england.yaml'), dictionaries),
   };
 }

@@ -121,6 +121,19 @@ export interface SubmissionStore {
   siteSubmissions(site: string, period?: string): Promise<Submission[]>;
   /** Every submission and current return of a financial year: completeness in one query. */
   yearOverview(year: string): Promise<{ submissions: Submission[]; current: CurrentReturn[] }>;
+  /** Stores a quarter's programme aggregates, replacing any earlier computation. */
+  putAggregate(aggregate: PeriodAggregate): Promise<void>;
+  getAggregate(period: string): Promise<PeriodAggregate | undefined>;
+}
+
+/** A quarter's programme figures as last computed, and the current returns they came from. */
+export interface PeriodAggregate {
+  readonly period: string;
+  readonly computedAt: string;
+  /** The current returns used, as `site:submissionId`, sorted: equal fingerprints mean equal inputs. */
+  readonly fingerprint: string;
+  readonly returns: number;
+  readonly figures: unknown;
 }
 
 export interface FeedbackEmail {

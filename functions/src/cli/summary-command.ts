@@ -1,0 +1,85 @@
+import { completeness } from '../aggregation/completeness.js';
+import { UsageError } from '../errors.js';
+import {
+  describePeriod,
+  type Period,
+  parseYear,
+  periodFromUser,
+  quartersOfYear,
+} from '../programme/periods.js';
+import { buildSummaries } from '../submissions/aggregate-period.js';
+import { toCsv } from '../workbook/write-csv.js';
+import { TIDY_HEADINGS, tidyRows } from '../workbook/write-summary.js';
+import type { Command } from './main.js';
+import { writeOutputFile } from './output.js';
+import { cliReferenceData } from './reference.js';
+import { connectToStack } from './stack-connection.js';
+
+export const summaryCommand: Command = {
+  summary: 'Write the programme summary workbook for a quarter or a year, from the returns on the stack.',
+  usage: 'returns summary (--period 2025-26-Q2 | --year 2025-26) [--published | --csv] --out FILE',
+  options: {
+    period: { type: 'string' },
+    year: { type: 'string' },
+    published: { type: 'boolean', default: false },
+    csv: { type: 'boolean', default: false },
+    out: { type: 'string' },
+  },
+  async run(values) {
+    const out = values.out as string | undefined;
+    if (!out) throw new UsageError(`Please give --out.\nUsage: ${this.usage}`);
+    if (Boolean(values.period) === Boolean(values.year))
+      throw new UsageError(`Give either --period or --year.\nUsage: ${this.usage}`);
+    if (values.published && values.csv) throw new UsageError('Give --published or --csv, not both.');
+    const extension = values.csv ? '.csv' : '.xlsx';
+    if (!out.toLowerCase().endsWith(extension))
+      throw new UsageError(`The output file should end in ${extension}, not "${out}".`);
+    const reference = cliReferenceData();
+    let period: Period;
+    if (values.period) {
+      period = reference.programme.requirePeriod(periodFromUser(values.period as string));
+    } else {
+      const parsed = parseYear(values.year as string);
+      if ('problem' in parsed) throw new UsageError(`${parsed.problem}.`);
+      period = reference.programme.requirePeriod({ startYear: parsed.startYear, quarter: 4 });
+    }
+    const stack = connectToStack();
+    try {
+      const overview = await stack.store.yearOverview(
+        `${period.startYear}-${String((period.startYear + 1) % 100).padStart(2, '0')}`,
+      );
+      const scope = values.year ? 'year' : 'quarter';
+      const built = await buildSummaries({ reference, clock: () => new Date() }, period, overview, scope);
+      let bytes: Buffer;
+      if (values.csv) {
+        const cells = completeness({
+          sites: built.summary.sites,
+          periods: quartersOfYear(period.startYear),
+          programme: reference.programme,
+          submissions: overview.submissions,
+          current: overview.current,
+          now: new Date(),
+        });
+        bytes = Buffer.from(
+          toCsv(
+            TIDY_HEADINGS,
+            [...tidyRows(built.summary, reference.sites.sites, cells)].map((row) => row.values),
+          ),
+          'utf8',
+        );
+      } else {
+        bytes = values.published ? built.published : built.programme;
+      }
+      const written = await writeOutputFile(out, bytes);
+      const what = values.year ? `${values.year} year to date` : describePeriod(period);
+      process.stdout.write(
+        `Wrote the ${values.published ? 'published ' : ''}${values.csv ? 'data (CSV) ' : ''}summary for ${what} from ${built.returns} accepted returns on ${stack.where}:\n  ${written}\n`,
+      );
+      if (built.returns === 0)
+        process.stdout.write('There are no accepted returns for it yet; the workbook says so.\n');
+      return 0;
+    } finally {
+      stack.close();
+    }
+  },
+};

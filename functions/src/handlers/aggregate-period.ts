@@ -1,0 +1,30 @@
+/**
+ * Lambda entry point for aggregate-period: the composition root for AWS.
+ * Configuration is parsed and clients are built once, at cold start.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoSubmissionStore } from '../adapters/dynamodb-submission-store.js';
+import { jsonLog } from '../adapters/json-log.js';
+import { S3ReturnFiles } from '../adapters/s3-return-files.js';
+import { aggregatorSettingsSchema, parseSettings } from '../config/settings.js';
+import { loadReferenceData } from '../programme/reference-data.js';
+import { createAggregatePeriodHandler } from './aggregate-period-handler.js';
+
+const settings = parseSettings(aggregatorSettingsSchema, process.env);
+const s3 = new S3Client({
+  requestChecksumCalculation: 'WHEN_REQUIRED',
+  responseChecksumValidation: 'WHEN_REQUIRED',
+});
+
+export const handler = createAggregatePeriodHandler({
+  files: new S3ReturnFiles(s3, settings.BUCKET_NAME),
+  store: new DynamoSubmissionStore(
+    DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }),
+    settings.TABLE_NAME,
+  ),
+  log: jsonLog(),
+  reference: loadReferenceData(settings.TEMPLATES_DIR ? { templatesDir: settings.TEMPLATES_DIR } : {}),
+  clock: () => new Date(),
+});

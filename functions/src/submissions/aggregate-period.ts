@@ -1,0 +1,139 @@
+/**
+ * Aggregate a quarter: the use case behind the aggregate-period handler.
+ *
+ * input: a quarter (from a ReturnAccepted event)
+ * steps: read the year's current returns and submissions (one query) →
+ *        summarise the year to this quarter → write summaries/{PERIOD}/
+ *        programme.xlsx and published.xlsx → store the programme figures →
+ *        read the current returns again, and start over if they changed
+ * output: what was used
+ *
+ * It recomputes the whole quarter from the stored current returns every time,
+ * never adding to a running total, so repeating it is harmless. Triggers for
+ * the same quarter that arrive together converge: whichever run finishes last
+ * checks, after writing, that the returns it used are still the current ones.
+ */
+
+import { type AcceptedReturn, summarise } from '../aggregation/aggregate.js';
+import { completeness } from '../aggregation/completeness.js';
+import { formatYear, type Period, parsePeriod, quartersOfYear } from '../programme/periods.js';
+import type { ReferenceData } from '../programme/reference-data.js';
+import { writePublishedWorkbook } from '../workbook/write-published.js';
+import { writeSummaryWorkbook } from '../workbook/write-summary.js';
+import { type CurrentReturn, KEYS, type Log, type ReturnFiles, type SubmissionStore } from './ports.js';
+
+export interface AggregatePeriodDeps {
+  readonly store: SubmissionStore;
+  readonly files: ReturnFiles;
+  readonly reference: ReferenceData;
+  readonly log: Log;
+  readonly clock: () => Date;
+}
+
+const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+const MAX_ROUNDS = 5;
+
+export async function aggregatePeriod(
+  deps: AggregatePeriodDeps,
+  periodText: string,
+): Promise<{ returns: number; rounds: number }> {
+  const parsed = parsePeriod(periodText);
+  if ('problem' in parsed)
+    throw new Error(`aggregate-period was asked for "${periodText}": ${parsed.problem}`);
+  const period = parsed.period;
+  const year = formatYear(period.startYear);
+  for (let round = 1; round <= MAX_ROUNDS; round++) {
+    const overview = await deps.store.yearOverview(year);
+    const fingerprint = fingerprintOf(overview.current);
+    const { programme, published, figures, returns } = await buildSummaries(deps, period, overview);
+    await deps.files.write(`${KEYS.summaries(periodText)}programme.xlsx`, programme, XLSX);
+    await deps.files.write(`${KEYS.summaries(periodText)}published.xlsx`, published, XLSX);
+    await deps.store.putAggregate({
+      period: periodText,
+      computedAt: deps.clock().toISOString(),
+      fingerprint,
+      returns,
+      figures,
+    });
+    const after = fingerprintOf((await deps.store.yearOverview(year)).current);
+    if (after === fingerprint) {
+      deps.log.info('quarter aggregated', { period: periodText, returns, rounds: round });
+      return { returns, rounds: round };
+    }
+  }
+  throw new Error(
+    `aggregate-period for ${periodText}: the returns kept changing over ${MAX_ROUNDS} rounds; it will be retried`,
+  );
+}
+
+/** Both summary workbooks for a quarter (the year to that quarter), from the store's current returns. */
+export async function buildSummaries(
+  deps: Pick<AggregatePeriodDeps, 'reference' | 'clock'>,
+  period: Period,
+  overview: Awaited<ReturnType<SubmissionStore['yearOverview']>>,
+  scope: 'quarter' | 'year' = 'quarter',
+) {
+  const { reference } = deps;
+  const quarters = quartersOfYear(period.startYear).filter((quarter) => quarter.quarter <= period.quarter);
+  const summary = summarise({
+    startYear: period.startYear,
+    quarters,
+    sites: reference.sites.sites.map((site) => site.code),
+    returns: overview.current.map(toAccepted),
+    dictionaryFor: (version) => reference.dictionaries.get(version),
+    dictionaryForPeriod: (quarter) => reference.dictionaries.forPeriod(quarter),
+    benchmarks: reference.benchmarks,
+  });
+  const generatedAt = deps.clock();
+  const cells = completeness({
+    sites: summary.sites,
+    periods: quartersOfYear(period.startYear),
+    programme: reference.programme,
+    submissions: overview.submissions,
+    current: overview.current,
+    now: generatedAt,
+  });
+  const common = {
+    summary,
+    sites: reference.sites.sites,
+    programme: reference.programme,
+    scope,
+    generatedAt,
+  } as const;
+  const programme = await writeSummaryWorkbook({
+    ...common,
+    completeness: cells,
+    benchmarks: reference.benchmarks,
+  });
+  const published = await writePublishedWorkbook(common);
+  const last = summary.programmeQuarter.get(`${formatYear(period.startYear)}-Q${period.quarter}`);
+  const figures = {
+    quarter: last
+      ? { items: Object.fromEntries(last.items), indicators: Object.fromEntries(last.indicators) }
+      : undefined,
+    yearToDate: {
+      items: Object.fromEntries(summary.programmeYearToDate.items),
+      indicators: Object.fromEntries(summary.programmeYearToDate.indicators),
+    },
+    completeness: cells,
+  };
+  return { summary, programme, published, figures, returns: summary.returns.length };
+}
+
+export function toAccepted(current: CurrentReturn): AcceptedReturn {
+  return {
+    site: current.site,
+    period: (parsePeriod(current.period) as { period: Period }).period,
+    dictionaryVersion: current.dictionaryVersion,
+    submissionId: current.submissionId,
+    receivedAt: current.receivedAt,
+    values: current.values,
+  };
+}
+
+function fingerprintOf(current: readonly CurrentReturn[]): string {
+  return current
+    .map((entry) => `${entry.period}:${entry.site}:${entry.submissionId}`)
+    .sort()
+    .join(',');
+}

@@ -1,0 +1,694 @@
+/**
+ * The programme workbook, for the funder's staff: an Outcomes Based
+ * Accountability report card first, then every figure behind it. Written with
+ * exceljs. Text that came from returns is always written as a string value, so
+ * nothing a partnership typed (`=HYPERLINK(…)`, `+44…`, `@…`) ever becomes a
+ * formula.
+ *
+ * Sheets: Overview, one per section with numeric items (sites as columns and
+ * the programme total), Indicators, Trends, Services by domain, Completeness,
+ * Data (a tidy long table for pivot tables and Power BI) and About.
+ *
+ * input: a ProgrammeSummary and completeness → output: .xlsx bytes
+ */
+import ExcelJS from 'exceljs';
+import type { Figure, IndicatorFigure, LevelFigures, ProgrammeSummary } from '../aggregation/aggregate.js';
+import type { CompletenessCell } from '../aggregation/completeness.js';
+import { COMPLETENESS_LABELS } from '../aggregation/completeness.js';
+import { AGGREGATION_MEANINGS } from '../dictionary/describe-dictionary.js';
+import type { Dictionary, Item } from '../dictionary/load-dictionary.js';
+import type { Question } from '../dictionary/schema.js';
+import type { Benchmarks } from '../programme/benchmarks.js';
+import { describePeriod, formatPeriod, formatYear, type Period } from '../programme/periods.js';
+import type { Programme } from '../programme/programme.js';
+import type { Site } from '../programme/sites.js';
+
+export interface SummaryWorkbookInput {
+  readonly summary: ProgrammeSummary;
+  readonly completeness: readonly CompletenessCell[];
+  readonly sites: readonly Site[];
+  readonly programme: Programme;
+  readonly benchmarks: Benchmarks;
+  /** 'quarter': the last quarter, with the year to date beside it; 'year': the year to date. */
+  readonly scope: 'quarter' | 'year';
+  readonly generatedAt: Date;
+}
+
+const COLOURS = {
+  header: 'FF1F4E79',
+  band: 'FFDDEBF7',
+  missing: 'FF808080',
+  better: 'FFC6EFCE',
+  worse: 'FFFFC7CE',
+  similar: 'FFFFEB9C',
+};
+const FORMATS = { count: '#,##0', money: '"£"#,##0.00', percent: '0.0%', points: '+0.0%;-0.0%;0.0%' };
+const QUESTIONS: Record<Question, string> = {
+  how_much: 'How much did we do?',
+  how_well: 'How well did we do it?',
+  better_off: 'Is anyone better off?',
+};
+
+export async function writeSummaryWorkbook(input: SummaryWorkbookInput): Promise<Buffer> {
+  const workbook = new ExcelJS.Workbook();
+  workbook.creator = input.programme.funder;
+  workbook.created = input.generatedAt;
+  workbook.title = title(input);
+  new SummaryWriter(workbook, input).write();
+  return Buffer.from(await workbook.xlsx.writeBuffer());
+}
+
+export function title(input: Pick<SummaryWorkbookInput, 'summary' | 'scope' | 'programme'>): string {
+  const last = input.summary.quarters.at(-1) as Period;
+  return input.scope === 'quarter'
+    ? `${input.programme.name}: programme summary, ${describePeriod(last)}`
+    : `${input.programme.name}: programme summary, ${formatYear(input.summary.startYear)} year to date`;
+}
+
+class SummaryWriter {
+  private readonly summary: ProgrammeSummary;
+  private readonly dictionary: Dictionary;
+  private readonly last: Period;
+  private readonly lastText: string;
+
+  constructor(
+    private readonly workbook: ExcelJS.Workbook,
+    private readonly input: SummaryWorkbookInput,
+  ) {
+    this.summary = input.summary;
+    this.dictionary = input.summary.dictionary;
+    this.last = input.summary.quarters.at(-1) as Period;
+    this.lastText = formatPeriod(this.last);
+  }
+
+  write(): void {
+    this.overview();
+    for (const section of this.dictionary.sections) {
+      const items = this.numericItems().filter((item) => item.section === section.id);
+      if (items.length > 0) this.sectionSheet(section.sheet, section.title, items);
+    }
+    this.indicatorsSheet();
+    this.trendsSheet();
+    this.servicesSheet();
+    this.completenessSheet();
+    this.dataSheet();
+    this.aboutSheet();
+  }
+
+  private numericItems(): Item[] {
+    return this.dictionary.items.filter((item) => item.type === 'count' || item.type === 'money');
+  }
+
+  /** The level shown as "this period": the quarter, or the year to date. */
+  private programmeLevel(): LevelFigures | undefined {
+    return this.input.scope === 'quarter'
+      ? this.summary.programmeQuarter.get(this.lastText)
+      : this.summary.programmeYearToDate;
+  }
+
+  private siteLevel(site: string): LevelFigures | undefined {
+    return this.input.scope === 'quarter'
+      ? this.summary.siteQuarter.get(`${site} ${this.lastText}`)
+      : this.summary.siteYearToDate.get(site);
+  }
+
+  private sheet(
+    name: string,
+    options: { frozenRows: number; landscape?: boolean; frozenColumns?: number },
+  ): ExcelJS.Worksheet {
+    return this.workbook.addWorksheet(name, {
+      views: [{ state: 'frozen', ySplit: options.frozenRows, xSplit: options.frozenColumns ?? 0 }],
+      pageSetup: {
+        orientation: options.landscape === false ? 'portrait' : 'landscape',
+        paperSize: 9,
+        fitToPage: true,
+        fitToWidth: 1,
+        fitToHeight: 0,
+        printTitlesRow: options.frozenRows > 0 ? `${options.frozenRows}:${options.frozenRows}` : undefined,
+      },
+      headerFooter: { oddFooter: `&L${this.input.programme.name}&C&A&RPage &P of &N` },
+    });
+  }
+
+  private titleRows(sheet: ExcelJS.Worksheet, heading: string, note?: string): number {
+    sheet.getCell('A1').value = heading;
+    sheet.getCell('A1').font = { bold: true, size: 14, color: { argb: COLOURS.header } };
+    sheet.getCell('A2').value = note ?? title(this.input);
+    sheet.getCell('A2').font = { italic: true };
+    return 4;
+  }
+
+  private headerRow(sheet: ExcelJS.Worksheet, row: number, headings: readonly string[]): void {
+    headings.forEach((heading, index) => {
+      const cell = sheet.getCell(row, index + 1);
+      cell.value = heading;
+      cell.font = { bold: true, color: { argb: 'FFFFFFFF' } };
+      cell.fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: COLOURS.header } };
+      cell.alignment = { vertical: 'middle', wrapText: true };
+    });
+    sheet.getRow(row).height = 30;
+  }
+
+  private coverage(figure: { sites: number } | undefined): string {
+    return `${figure?.sites ?? 0} of ${this.summary.sites.length} sites`;
+  }
+
+  /** A figure into a cell: its number, or why there is none. */
+  private putFigure(
+    cell: ExcelJS.Cell,
+    figure: Figure | undefined,
+    item: Item,
+    missingReturn: boolean,
+  ): void {
+    if (missingReturn) {
+      cell.value = 'missing';
+      cell.font = { italic: true, color: { argb: COLOURS.missing } };
+    } else if (figure?.notApplicable) {
+      cell.value = 'n/a';
+      cell.font = { italic: true, color: { argb: COLOURS.missing } };
+      cell.note = figure.notApplicable;
+    } else if (figure?.value === undefined) {
+      cell.value = 'not reported';
+      cell.font = { italic: true, color: { argb: COLOURS.missing } };
+    } else {
+      cell.value = figure.value;
+      cell.numFmt = item.type === 'money' ? FORMATS.money : FORMATS.count;
+    }
+    cell.alignment = { horizontal: 'right' };
+  }
+
+  private putIndicator(row: ExcelJS.Row, start: number, figure: IndicatorFigure | undefined): void {
+    const values: Array<[number | string | undefined, string]> = [
+      [figure?.numerator, FORMATS.count],
+      [figure?.denominator, FORMATS.count],
+      [figure?.rate, FORMATS.percent],
+      [figure?.lower, FORMATS.percent],
+      [figure?.upper, FORMATS.percent],
+      [figure?.benchmark, FORMATS.percent],
+      [figure ? figure.comparison : undefined, '@'],
+      [figure?.change, FORMATS.points],
+    ];
+    values.forEach(([value, format], offset) => {
+      const cell = row.getCell(start + offset);
+      if (value === undefined) return;
+      cell.value = value;
+      cell.numFmt = format;
+    });
+  }
+
+  private overview(): void {
+    const sheet = this.sheet('Overview', { frozenRows: 0, landscape: false });
+    sheet.getColumn(1).width = 58;
+    for (const column of [2, 3, 4, 5, 6]) sheet.getColumn(column).width = 16;
+    const quarterLevel = this.summary.programmeQuarter.get(this.lastText);
+    const returnsThisQuarter = this.summary.returns.filter(
+      (entry) => formatPeriod(entry.period) === this.lastText,
+    ).length;
+    let row = this.titleRows(
+      sheet,
+      title(this.input),
+      `Made on ${this.input.generatedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC from ${this.summary.returns.length} accepted returns. ${describePeriod(this.last)}: returns from ${returnsThisQuarter} of ${this.summary.sites.length} sites.`,
+    );
+    if (this.summary.returns.length === 0) {
+      sheet.getCell(row, 1).value =
+        'No accepted returns yet for this period, so there are no figures to show. The Completeness sheet shows what has been received.';
+      sheet.getCell(row, 1).font = { bold: true };
+      row += 2;
+    }
+    const breakdownParts = new Set(
+      this.dictionary.rules.flatMap((rule) => (rule.kind === 'sum_equals' ? rule.parts : [])),
+    );
+    for (const question of Object.keys(QUESTIONS) as Question[]) {
+      sheet.getCell(row, 1).value = QUESTIONS[question];
+      sheet.getCell(row, 1).font = { bold: true, size: 13, color: { argb: COLOURS.header } };
+      row++;
+      const items = this.numericItems().filter(
+        (item) =>
+          item.sectionSpec.question === question &&
+          !breakdownParts.has(item.id) &&
+          !item.label.startsWith('of which'),
+      );
+      if (items.length > 0) {
+        this.headerRow(sheet, row, ['Measure', describePeriod(this.last), 'Sites', 'Year to date', 'Sites']);
+        row++;
+        for (const item of items) {
+          const line = sheet.getRow(row++);
+          line.getCell(1).value = item.label;
+          this.putFigure(line.getCell(2), quarterLevel?.items.get(item.id), item, false);
+          line.getCell(3).value = this.coverage(quarterLevel?.items.get(item.id));
+          this.putFigure(line.getCell(4), this.summary.programmeYearToDate.items.get(item.id), item, false);
+          line.getCell(5).value = this.coverage(this.summary.programmeYearToDate.items.get(item.id));
+        }
+        row++;
+      }
+      const indicators = this.dictionary.indicators.filter((indicator) => indicator.question === question);
+      if (indicators.length > 0) {
+        this.headerRow(sheet, row, [
+          'Indicator',
+          'Rate',
+          '95% confidence interval',
+          'England',
+          'Compared with England',
+          'Sites',
+        ]);
+        const firstFlagRow = row + 1;
+        row++;
+        for (const indicator of indicators) {
+          const figure = quarterLevel?.indicators.get(indicator.id);
+          const line = sheet.getRow(row++);
+          line.getCell(1).value =
+            `${indicator.label}${indicator.polarity === 'lower' ? ' (lower is better)' : ''}`;
+          if (figure?.rate !== undefined) {
+            line.getCell(2).value = figure.rate;
+            line.getCell(2).numFmt = FORMATS.percent;
+            line.getCell(3).value = `${percent(figure.lower)} to ${percent(figure.upper)}`;
+          } else {
+            line.getCell(2).value = 'no data';
+            line.getCell(2).font = { italic: true, color: { argb: COLOURS.missing } };
+          }
+          if (figure?.benchmark !== undefined) {
+            line.getCell(4).value = figure.benchmark;
+            line.getCell(4).numFmt = FORMATS.percent;
+          }
+          line.getCell(5).value = figure?.comparison ?? 'not compared';
+          line.getCell(6).value = this.coverage(figure);
+        }
+        this.flagFormatting(sheet, `E${firstFlagRow}:E${row - 1}`);
+        row++;
+      }
+    }
+    const states = this.input.completeness.filter((cell) => cell.period === this.lastText);
+    sheet.getCell(row, 1).value = `Completeness, ${describePeriod(this.last)}`;
+    sheet.getCell(row, 1).font = { bold: true, size: 13, color: { argb: COLOURS.header } };
+    row++;
+    for (const [state, label] of Object.entries(COMPLETENESS_LABELS)) {
+      const matching = states.filter((cell) => cell.state === state);
+      if (matching.length === 0) continue;
+      sheet.getCell(row, 1).value = `${label}${matching.some((cell) => cell.late) ? ' (some late)' : ''}`;
+      sheet.getCell(row, 2).value = matching.length;
+      sheet.getCell(row, 3).value = matching.map((cell) => cell.site).join(', ');
+      row++;
+    }
+  }
+
+  private flagFormatting(sheet: ExcelJS.Worksheet, ref: string): void {
+    const rule = (text: string, argb: string, priority: number): ExcelJS.ConditionalFormattingRule => ({
+      type: 'containsText',
+      operator: 'containsText',
+      text,
+      priority,
+      style: { fill: { type: 'pattern', pattern: 'solid', bgColor: { argb } } },
+    });
+    sheet.addConditionalFormatting({
+      ref,
+      rules: [
+        rule('better', COLOURS.better, 1),
+        rule('worse', COLOURS.worse, 2),
+        rule('similar', COLOURS.similar, 3),
+      ],
+    });
+  }
+
+  private sectionSheet(name: string, sectionTitle: string, items: readonly Item[]): void {
+    const sheet = this.sheet(name, { frozenRows: 4, frozenColumns: 2 });
+    const sites = this.input.sites.filter((site) => this.summary.sites.includes(site.code));
+    const scopeText =
+      this.input.scope === 'quarter'
+        ? describePeriod(this.last)
+        : `${formatYear(this.summary.startYear)} year to date`;
+    this.titleRows(sheet, `${sectionTitle}, ${scopeText}`);
+    const headings = [
+      'Item ID',
+      'Item',
+      'Unit',
+      ...sites.map((site) => site.shortName),
+      'Programme',
+      'Sites reporting',
+    ];
+    this.headerRow(sheet, 4, headings);
+    sheet.getColumn(1).width = 22;
+    sheet.getColumn(2).width = 50;
+    sheet.getColumn(3).width = 12;
+    for (let column = 4; column <= headings.length; column++) sheet.getColumn(column).width = 14;
+    const programme = this.programmeLevel();
+    items.forEach((item, index) => {
+      const row = sheet.getRow(5 + index);
+      row.getCell(1).value = item.id;
+      row.getCell(2).value = item.label;
+      row.getCell(3).value = item.unit;
+      sites.forEach((site, siteIndex) => {
+        const level = this.siteLevel(site.code);
+        this.putFigure(row.getCell(4 + siteIndex), level?.items.get(item.id), item, level === undefined);
+      });
+      const total = programme?.items.get(item.id);
+      this.putFigure(row.getCell(4 + sites.length), total, item, false);
+      row.getCell(4 + sites.length).font = { bold: true };
+      row.getCell(5 + sites.length).value = total?.notApplicable ? 'n/a' : this.coverage(total);
+    });
+    sheet.autoFilter = {
+      from: { row: 4, column: 1 },
+      to: { row: 4 + items.length, column: headings.length },
+    };
+  }
+
+  private indicatorsSheet(): void {
+    const sheet = this.sheet('Indicators', { frozenRows: 4, frozenColumns: 1 });
+    this.titleRows(
+      sheet,
+      'Indicators by site and quarter',
+      'Rates recomputed from summed numerators and denominators; Wilson score 95% confidence intervals.',
+    );
+    const headings = [
+      'Indicator',
+      'Indicator ID',
+      'Site',
+      'Quarter',
+      'Numerator',
+      'Denominator',
+      'Rate',
+      'Lower 95%',
+      'Upper 95%',
+      'England',
+      'Compared with England',
+      'Change since last quarter',
+    ];
+    this.headerRow(sheet, 4, headings);
+    [40, 16, 14, 12, 12, 12, 10, 10, 10, 10, 16, 14].forEach((width, index) => {
+      sheet.getColumn(index + 1).width = width;
+    });
+    let row = 5;
+    const siteName = (code: string) => this.input.sites.find((site) => site.code === code)?.shortName ?? code;
+    for (const indicator of this.dictionary.indicators) {
+      for (const quarter of this.summary.quarters) {
+        const period = formatPeriod(quarter);
+        for (const site of [...this.summary.sites, 'Programme']) {
+          const figure =
+            site === 'Programme'
+              ? this.summary.programmeQuarter.get(period)?.indicators.get(indicator.id)
+              : this.summary.siteQuarter.get(`${site} ${period}`)?.indicators.get(indicator.id);
+          const line = sheet.getRow(row++);
+          line.getCell(1).value = indicator.label;
+          line.getCell(2).value = indicator.id;
+          line.getCell(3).value = site === 'Programme' ? 'Programme' : siteName(site);
+          line.getCell(4).value = describePeriod(quarter);
+          if (figure) this.putIndicator(line, 5, figure);
+          else line.getCell(5).value = 'missing';
+          if (site === 'Programme') line.font = { bold: true };
+        }
+      }
+    }
+    sheet.autoFilter = { from: { row: 4, column: 1 }, to: { row: row - 1, column: headings.length } };
+    this.flagFormatting(sheet, `K5:K${Math.max(5, row - 1)}`);
+  }
+
+  private trendsSheet(): void {
+    const sheet = this.sheet('Trends', { frozenRows: 4, frozenColumns: 2 });
+    this.titleRows(
+      sheet,
+      'Programme trends by quarter',
+      'Programme totals each quarter; indicators recomputed from summed numerators and denominators.',
+    );
+    const quarters = this.summary.quarters;
+    this.headerRow(sheet, 4, [
+      'ID',
+      'Measure',
+      ...quarters.map((quarter) => describePeriod(quarter)),
+      'Year to date',
+    ]);
+    sheet.getColumn(1).width = 22;
+    sheet.getColumn(2).width = 50;
+    for (let column = 3; column <= quarters.length + 3; column++) sheet.getColumn(column).width = 14;
+    let row = 5;
+    for (const item of this.numericItems()) {
+      const line = sheet.getRow(row++);
+      line.getCell(1).value = item.id;
+      line.getCell(2).value = item.label;
+      quarters.forEach((quarter, index) => {
+        this.putFigure(
+          line.getCell(3 + index),
+          this.summary.programmeQuarter.get(formatPeriod(quarter))?.items.get(item.id),
+          item,
+          false,
+        );
+      });
+      this.putFigure(
+        line.getCell(3 + quarters.length),
+        this.summary.programmeYearToDate.items.get(item.id),
+        item,
+        false,
+      );
+    }
+    for (const indicator of this.dictionary.indicators) {
+      const line = sheet.getRow(row++);
+      line.getCell(1).value = indicator.id;
+      line.getCell(2).value = `${indicator.label} (rate)`;
+      quarters.forEach((quarter, index) => {
+        const rate = this.summary.programmeQuarter
+          .get(formatPeriod(quarter))
+          ?.indicators.get(indicator.id)?.rate;
+        if (rate !== undefined) {
+          line.getCell(3 + index).value = rate;
+          line.getCell(3 + index).numFmt = FORMATS.percent;
+        }
+      });
+      const ytd = this.summary.programmeYearToDate.indicators.get(indicator.id)?.rate;
+      if (ytd !== undefined) {
+        line.getCell(3 + quarters.length).value = ytd;
+        line.getCell(3 + quarters.length).numFmt = FORMATS.percent;
+      }
+    }
+  }
+
+  private servicesSheet(): void {
+    const sheet = this.sheet('Services by domain', { frozenRows: 4 });
+    this.titleRows(
+      sheet,
+      'Services by outcome domain',
+      'From the services tables of every accepted return. Service users are summed across services, so a person using two services counts twice.',
+    );
+    const headings = [
+      'Quarter',
+      'Domain',
+      'Services',
+      'Sites',
+      'Sessions',
+      'Attendances',
+      'Service users (summed over services)',
+      'Families completing',
+    ];
+    this.headerRow(sheet, 4, headings);
+    [12, 40, 10, 8, 12, 12, 18, 14].forEach((width, index) => {
+      sheet.getColumn(index + 1).width = width;
+    });
+    const domainLabel = (code: string) =>
+      this.dictionary.codeLists.get('domain')?.find((entry) => entry.code === code)?.label ?? code;
+    let row = 5;
+    for (const quarter of this.summary.quarters) {
+      for (const domain of this.summary.servicesByDomain.get(formatPeriod(quarter)) ?? []) {
+        const line = sheet.getRow(row++);
+        line.values = [
+          describePeriod(quarter),
+          domainLabel(domain.domain),
+          domain.services,
+          domain.sites,
+          domain.sessions,
+          domain.attendances,
+          domain.serviceUsers,
+          domain.completed,
+        ];
+        for (let column = 3; column <= 8; column++) line.getCell(column).numFmt = FORMATS.count;
+      }
+    }
+    sheet.autoFilter = {
+      from: { row: 4, column: 1 },
+      to: { row: Math.max(4, row - 1), column: headings.length },
+    };
+  }
+
+  private completenessSheet(): void {
+    const sheet = this.sheet('Completeness', { frozenRows: 4, frozenColumns: 1 });
+    this.titleRows(
+      sheet,
+      `Completeness, ${formatYear(this.summary.startYear)}`,
+      'Each site and quarter, against the due date (30 days after the quarter ends).',
+    );
+    const quarters = [...new Set(this.input.completeness.map((cell) => cell.period))];
+    this.headerRow(sheet, 4, ['Site', ...quarters.map((period) => `${period.replace(/-Q/, ' Q')}`)]);
+    sheet.getColumn(1).width = 36;
+    quarters.forEach((_, index) => {
+      sheet.getColumn(index + 2).width = 34;
+    });
+    const dueRow = sheet.getRow(5);
+    dueRow.getCell(1).value = 'Due by';
+    dueRow.font = { italic: true };
+    quarters.forEach((period, index) => {
+      dueRow.getCell(index + 2).value =
+        this.input.completeness.find((cell) => cell.period === period)?.dueDate ?? '';
+    });
+    this.input.sites.forEach((site, siteIndex) => {
+      const line = sheet.getRow(6 + siteIndex);
+      line.getCell(1).value = site.name;
+      quarters.forEach((period, index) => {
+        const cell = this.input.completeness.find(
+          (entry) => entry.site === site.code && entry.period === period,
+        );
+        if (!cell) return;
+        line.getCell(index + 2).value =
+          `${COMPLETENESS_LABELS[cell.state]}${cell.late && cell.state !== 'missing' ? ' (late)' : ''}`;
+      });
+    });
+    const range = `B6:${String.fromCharCode(65 + quarters.length)}${5 + this.input.sites.length}`;
+    const rule = (text: string, argb: string, priority: number): ExcelJS.ConditionalFormattingRule => ({
+      type: 'containsText',
+      operator: 'containsText',
+      text,
+      priority,
+      style: { fill: { type: 'pattern', pattern: 'solid', bgColor: { argb } } },
+    });
+    sheet.addConditionalFormatting({
+      ref: range,
+      rules: [
+        rule('missing', COLOURS.worse, 1),
+        rule('rejected', COLOURS.worse, 2),
+        rule('unexplained', COLOURS.similar, 3),
+        rule('accepted', COLOURS.better, 4),
+      ],
+    });
+  }
+
+  private dataSheet(): void {
+    const sheet = this.sheet('Data', { frozenRows: 1 });
+    this.headerRow(sheet, 1, TIDY_HEADINGS);
+    [12, 8, 34, 22, 50, 16, 12, 26, 12, 24].forEach((width, index) => {
+      sheet.getColumn(index + 1).width = width;
+    });
+    let row = 2;
+    for (const tidy of tidyRows(this.summary, this.input.sites, this.input.completeness)) {
+      const line = sheet.getRow(row++);
+      // Strings stay strings: exceljs writes a string value as text, never as a formula.
+      line.values = tidy.values;
+      if (typeof tidy.values[5] === 'number')
+        line.getCell(6).numFmt = tidy.money ? FORMATS.money : FORMATS.count;
+    }
+    sheet.autoFilter = {
+      from: { row: 1, column: 1 },
+      to: { row: Math.max(1, row - 1), column: TIDY_HEADINGS.length },
+    };
+  }
+
+  private aboutSheet(): void {
+    const sheet = this.sheet('About', { frozenRows: 0, landscape: false });
+    sheet.getColumn(1).width = 30;
+    sheet.getColumn(2).width = 100;
+    let row = this.titleRows(sheet, 'About this workbook');
+    const put = (label: string, text: string) => {
+      sheet.getCell(row, 1).value = label;
+      sheet.getCell(row, 1).font = { bold: true };
+      sheet.getCell(row, 2).value = text;
+      sheet.getCell(row, 2).alignment = { wrapText: true, vertical: 'top' };
+      row++;
+    };
+    put('Made', `${this.input.generatedAt.toISOString()} (UTC)`);
+    put('Quarters', this.summary.quarters.map((quarter) => describePeriod(quarter)).join(', '));
+    put(
+      'Data dictionary',
+      this.summary.dictionaries.map((dictionary) => `${dictionary.version} (${dictionary.title})`).join('; '),
+    );
+    for (const [version, items] of this.summary.versionOnlyItems) {
+      put(
+        `Only in ${version}`,
+        `${items.join(', ')}: reported for that version's quarters only, not combined across the year.`,
+      );
+    }
+    put(
+      'Returns used',
+      `${this.summary.returns.length} current accepted returns (listed below). A return replaced by a later accepted one is not used.`,
+    );
+    row++;
+    put(
+      'Method',
+      'Only each site’s current accepted return for a quarter counts. A missing return is shown as missing, never as zero, and every total says how many sites it covers.',
+    );
+    for (const [aggregation, meaning] of Object.entries(AGGREGATION_MEANINGS))
+      put(`  ${aggregation}`, meaning);
+    put(
+      'Indicators',
+      'Recomputed at every level from summed numerators and denominators (never averaged), over the sites that reported both.',
+    );
+    put('Confidence intervals', 'Wilson score 95% intervals, as public health indicator profiles use.');
+    put(
+      'Compared with England',
+      'Better or worse when the 95% interval excludes the England value, read with the indicator’s polarity; similar when it includes it.',
+    );
+    for (const indicator of this.dictionary.indicators) {
+      const benchmark = this.input.benchmarks.for(indicator.id, this.summary.startYear);
+      if (benchmark) {
+        put(
+          `  ${indicator.id}`,
+          `England ${percent(benchmark.value)} (${benchmark.covers}), ${benchmark.source}${benchmark.secondary ? '. Found only in a secondary source: check the official table before relying on it.' : ''}`,
+        );
+      }
+    }
+    row++;
+    this.headerRow(sheet, row, ['Site and quarter', 'Submission (received)']);
+    row++;
+    for (const entry of this.summary.returns) {
+      sheet.getCell(row, 1).value = `${entry.site} ${describePeriod(entry.period)}`;
+      sheet.getCell(row, 2).value = `${entry.submissionId} (${entry.receivedAt})`;
+      row++;
+    }
+  }
+}
+
+export const TIDY_HEADINGS = [
+  'Period',
+  'Site',
+  'Site name',
+  'Item ID',
+  'Item',
+  'Value',
+  'Unit',
+  'Status',
+  'Dictionary version',
+  'Submission',
+];
+
+/** One row per reported value of every current return: the Data sheet, and the CSV export. */
+export function* tidyRows(
+  summary: ProgrammeSummary,
+  sites: readonly Site[],
+  cells: readonly CompletenessCell[],
+): Generator<{ values: Array<string | number>; money: boolean }> {
+  const siteName = (code: string) => sites.find((site) => site.code === code)?.name ?? code;
+  const statusOf = new Map(cells.map((cell) => [`${cell.site} ${cell.period}`, cell]));
+  for (const entry of summary.returns) {
+    const dictionary =
+      summary.dictionaries.find((candidate) => candidate.version === entry.dictionaryVersion) ??
+      summary.dictionary;
+    const period = formatPeriod(entry.period);
+    const state = statusOf.get(`${entry.site} ${period}`);
+    for (const item of dictionary.items) {
+      const value = entry.values.items[item.id];
+      if (value === undefined) continue;
+      yield {
+        values: [
+          period,
+          entry.site,
+          siteName(entry.site),
+          item.id,
+          item.label,
+          value,
+          item.unit,
+          state ? `${COMPLETENESS_LABELS[state.state]}${state.late ? ' (late)' : ''}` : 'accepted',
+          entry.dictionaryVersion,
+          entry.submissionId,
+        ],
+        money: item.type === 'money',
+      };
+    }
+  }
+}
+
+function percent(value: number | undefined): string {
+  return value === undefined ? '–' : `${(value * 100).toFixed(1)}%`;
+}
