@@ -42,8 +42,8 @@
  *    some combination of relations involves it alone. For each recoverable
  *    cell, one more cell is suppressed (chosen as in step 1, from the
  *    relations containing it, widening to neighbouring relations if those
- *    have nothing left), and step 1 runs again. Every step suppresses a new
- *    cell, so this ends.
+ *    have no non-zero cell left), and step 1 runs again. Every step
+ *    suppresses a new cell, so this ends.
  *
  * What this guarantees, with exact (unrounded) published figures: no
  * suppressed cell is a linear function of the published figures. When the
@@ -60,8 +60,9 @@
  *   pin it. Rounding every other figure to 5 adds protection: published
  *   figures only give ranges, so the actual protection is wider than
  *   the exact-figure guarantee above.
- * - A reader knows a `c` cell is not 0 (zeros are published) but cannot tell
- *   a primary `c` (1–7) from a secondary one (0 or 8 and over).
+ * - A reader can guess a `c` cell is not 0 (zeros are published, except as a
+ *   last-resort complement) but cannot tell a primary `c` (1–7) from a
+ *   secondary one (8 and over); the guarantee above does not rely on that.
  * - If a zero has to be chosen as a complementary suppression, non-negativity
  *   may still pin cells (x + y = 0 forces both to 0); `unprotected` does not
  *   catch that, but it only arises when a relation has no non-zero cell left.
@@ -272,8 +273,10 @@ function bestComplement(members: Iterable<Member>, suppressed: ReadonlySet<CellI
 
 /**
  * A cell to suppress so that `target` stops being recoverable: the best
- * candidate among the relations containing it, or, if they are fully
- * suppressed, among relations one step further out, and so on.
+ * candidate among the relations containing it; if those have no non-zero
+ * cell left, among relations one step further out, and so on. A zero is
+ * chosen only if no non-zero cell is left anywhere within reach (then the
+ * nearest zero).
  */
 function complementNear(
   target: CellId,
@@ -283,6 +286,7 @@ function complementNear(
   const seenRelations = new Set<NumericRelation>();
   const seenCells = new Set<CellId>([target]);
   let frontier: CellId[] = [target];
+  let nearestZero: CellId | undefined;
   while (frontier.length > 0) {
     const layer: NumericRelation[] = [];
     for (const id of frontier) {
@@ -301,7 +305,10 @@ function complementNear(
       }
     }
     const choice = bestComplement(candidates.values(), suppressed);
-    if (choice !== undefined) return choice;
+    if (choice !== undefined) {
+      if (candidates.get(choice)?.value !== 0) return choice;
+      nearestZero ??= choice;
+    }
     const next: CellId[] = [];
     for (const id of [...candidates.keys()].sort(byCodeUnits)) {
       if (seenCells.has(id)) continue;
@@ -310,7 +317,7 @@ function complementNear(
     }
     frontier = next;
   }
-  return undefined;
+  return nearestZero;
 }
 
 /**

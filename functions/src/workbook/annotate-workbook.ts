@@ -31,7 +31,6 @@
  * input: the uploaded bytes and their ValidationReport → output: annotated .xlsx bytes, or undefined
  */
 import { createHash } from 'node:crypto';
-import yazl from 'yazl';
 import { columnLetters } from '../dictionary/excel-names.js';
 import {
   type CellLocation,
@@ -43,6 +42,7 @@ import type { ValidationReport } from '../validation/report.js';
 import { preflight } from './preflight.js';
 import { parseCellRef } from './read-workbook.js';
 import { WorkbookRefused } from './refusal.js';
+import { writeZip } from './zip-writer.js';
 
 export interface AnnotateOptions {
   /** The first line of the Feedback sheet; the default names the site and quarter. */
@@ -1613,7 +1613,7 @@ function relativeTarget(from: string, to: string): string {
 
 // ── the package ──────────────────────────────────────────────────────────────
 
-/** The workbook's parts, read through preflight's limits, written back with yazl. */
+/** The workbook's parts, read through preflight's limits, written back as a zip. */
 class Package {
   private readonly parts = new Map<string, { name: string; data: Buffer | string }>();
 
@@ -1667,25 +1667,19 @@ class Package {
   }
 
   toZip(mtime: Date): Promise<Buffer> {
-    const zip = new yazl.ZipFile();
     const entries = [...this.parts.values()];
     const first = entries.findIndex((entry) => entry.name.toLowerCase() === '[content_types].xml');
     if (first > 0) entries.unshift(...entries.splice(first, 1));
-    for (const { name, data } of entries) {
-      if (name.endsWith('/')) zip.addEmptyDirectory(name, { mtime });
-      else
-        zip.addBuffer(typeof data === 'string' ? Buffer.from(data, 'utf8') : data, name, {
-          mtime,
-          compress: true,
-        });
-    }
-    zip.end();
-    return new Promise((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      zip.outputStream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      zip.outputStream.on('error', reject);
-      zip.outputStream.on('end', () => resolve(Buffer.concat(chunks)));
-    });
+    return Promise.resolve(
+      writeZip(
+        entries.map(({ name, data }) => ({
+          name,
+          data: typeof data === 'string' ? Buffer.from(data, 'utf8') : data,
+          level: name.endsWith('/') ? 0 : 6,
+        })),
+        mtime,
+      ),
+    );
   }
 }
 

@@ -100,7 +100,13 @@ export function publishedTables(input: PublishedWorkbookInput): PublishedTables 
       }
     }
   }
-  const { published } = controlDisclosure({ counts, relations });
+  const { published, unprotected } = controlDisclosure({ counts, relations });
+  if (unprotected.size > 0) {
+    // Never publish a figure that could be worked out: fail loudly instead, for a maintainer to look at.
+    throw new Error(
+      `disclosure control left ${unprotected.size} suppressed counts recoverable: ${[...unprotected].join(', ')}`,
+    );
+  }
   const valueAt = (itemId: string, column: string): PublishedValue =>
     published.get(id(itemId, column)) ?? 'x';
 
