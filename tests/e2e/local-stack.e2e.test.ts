@@ -143,6 +143,34 @@ describe('the local stack, as npm start runs it', () => {
     ]);
   });
 
+  it('writes programme, published, year and CSV summaries from the running stack, and says when a quarter has none', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'e2e-summaries-'));
+    const cases: Array<[string[], RegExp]> = [
+      [
+        ['--period', '2025-26-Q2', '--out', join(folder, 'q2.xlsx')],
+        /from 9 accepted returns \(2025-26 Q1 to Q2\)/,
+      ],
+      [
+        ['--period', '2025-26-Q2', '--published', '--out', join(folder, 'q2 published.xlsx')],
+        /published summary/,
+      ],
+      [['--year', '2025-26', '--out', join(folder, 'year.xlsx')], /2025-26 year to date/],
+      [['--period', '2025-26-Q2', '--csv', '--out', join(folder, 'q2.csv')], /data \(CSV\)/],
+      [
+        ['--period', '2025-26-Q4', '--out', join(folder, 'q4.xlsx')],
+        /There are no accepted returns for 2025-26 Q4 itself yet/,
+      ],
+    ];
+    for (const [args, expected] of cases) {
+      const result = await run(['summary', ...args]);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toMatch(expected);
+    }
+    const csv = readFileSync(join(folder, 'q2.csv'), 'utf8');
+    expect(csv.split('\r\n')[0]).toBe('Period,Site,Item ID,Item,Value,Status,Submission');
+    expect(readFileSync(join(folder, 'q4.xlsx')).subarray(0, 2).toString()).toBe('PK');
+  });
+
   it('stops cleanly on Ctrl-C and keeps the data for the next start', async () => {
     expect(await stop(local.child)).toBe(0);
     local = await startLocal();

@@ -73,10 +73,13 @@ export const summaryCommand: Command = {
       const written = await writeOutputFile(out, bytes);
       const what = values.year ? `${values.year} year to date` : describePeriod(period);
       process.stdout.write(
-        `Wrote the ${values.published ? 'published ' : ''}${values.csv ? 'data (CSV) ' : ''}summary for ${what} from ${built.returns} accepted returns on ${stack.where}:\n  ${written}\n`,
+        `Wrote the ${values.published ? 'published ' : ''}${values.csv ? 'data (CSV) ' : ''}summary for ${what} from ${built.returns} accepted returns (${describePeriod({ ...period, quarter: 1 })} to Q${period.quarter}) on ${stack.where}:\n  ${written}\n`,
       );
-      if (built.returns === 0)
-        process.stdout.write('There are no accepted returns for it yet; the workbook says so.\n');
+      if (!values.year && built.quarterReturns === 0) {
+        process.stdout.write(
+          `There are no accepted returns for ${describePeriod(period)} itself yet; the workbook says so.\n`,
+        );
+      }
       return 0;
     } finally {
       stack.close();

@@ -117,7 +117,8 @@ export async function buildSummaries(
     },
     completeness: cells,
   };
-  return { summary, programme, published, figures, returns: summary.returns.length };
+  const quarterReturns = summary.returns.filter((entry) => entry.period.quarter === period.quarter).length;
+  return { summary, programme, published, figures, returns: summary.returns.length, quarterReturns };
 }
 
 export function toAccepted(current: CurrentReturn): AcceptedReturn {

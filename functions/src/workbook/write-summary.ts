@@ -320,9 +320,9 @@ class SummaryWriter {
       title(this.input),
       `Made on ${this.input.generatedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC from ${this.summary.returns.length} accepted returns. ${describePeriod(this.last)}: returns from ${returnsThisQuarter} of ${this.summary.sites.length} sites.`,
     );
-    if (this.summary.returns.length === 0) {
+    if (returnsThisQuarter === 0) {
       sheet.getCell(row, 1).value =
-        'No accepted returns yet for this period, so there are no figures to show. The Completeness sheet shows what has been received.';
+        `No accepted returns yet for ${describePeriod(this.last)}, so it has no figures of its own to show. The Completeness sheet shows what has been received.`;
       sheet.getCell(row, 1).font = { bold: true };
       row += 2;
     }
