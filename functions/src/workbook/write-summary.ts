@@ -58,6 +58,8 @@ const STYLES = {
   text: { numFmt: '@' },
   figure: { numFmt: FORMATS.count, alignment: { horizontal: 'right' } },
   moneyFigure: { numFmt: FORMATS.money, alignment: { horizontal: 'right' } },
+  total: { numFmt: FORMATS.count, alignment: { horizontal: 'right' }, font: { bold: true } },
+  moneyTotal: { numFmt: FORMATS.money, alignment: { horizontal: 'right' }, font: { bold: true } },
   absent: { font: { italic: true, color: { argb: COLOURS.missing } }, alignment: { horizontal: 'right' } },
 } as const satisfies Record<string, Partial<ExcelJS.Style>>;
 
@@ -270,22 +272,25 @@ class SummaryWriter {
     figure: Figure | undefined,
     item: Item,
     missingReturn: boolean,
+    total = false,
   ): void {
-    if (missingReturn) {
-      cell.value = 'missing';
-      cell.font = { italic: true, color: { argb: COLOURS.missing } };
-    } else if (figure?.notApplicable) {
-      cell.value = 'n/a';
-      cell.font = { italic: true, color: { argb: COLOURS.missing } };
-      cell.note = figure.notApplicable;
-    } else if (figure?.value === undefined) {
-      cell.value = 'not reported';
-      cell.font = { italic: true, color: { argb: COLOURS.missing } };
+    if (missingReturn || figure?.value === undefined) {
+      cell.value = missingReturn ? 'missing' : figure?.notApplicable ? 'n/a' : 'not reported';
+      cell.style = STYLES.absent as Partial<ExcelJS.Style>;
+      if (!missingReturn && figure?.notApplicable) cell.note = figure.notApplicable;
     } else {
       cell.value = figure.value;
-      cell.numFmt = item.type === 'money' ? FORMATS.money : FORMATS.count;
+      // Whole shared style objects, never a property set on one: that would change every cell sharing it.
+      const style =
+        item.type === 'money'
+          ? total
+            ? STYLES.moneyTotal
+            : STYLES.moneyFigure
+          : total
+            ? STYLES.total
+            : STYLES.figure;
+      cell.style = style as Partial<ExcelJS.Style>;
     }
-    cell.alignment = { horizontal: 'right' };
   }
 
   private putIndicator(row: ExcelJS.Row, start: number, figure: IndicatorFigure | undefined): void {
@@ -348,7 +353,8 @@ class SummaryWriter {
           this.putFigure(line.getCell(2), quarterLevel?.items.get(item.id), item, false);
           line.getCell(3).value = this.coverage(quarterLevel?.items.get(item.id));
           this.putFigure(line.getCell(4), this.summary.programmeYearToDate.items.get(item.id), item, false);
-          line.getCell(5).value = this.coverage(this.summary.programmeYearToDate.items.get(item.id));
+          const yearToDate = this.summary.programmeYearToDate.items.get(item.id);
+          line.getCell(5).value = yearToDate?.notApplicable ? '' : this.coverage(yearToDate);
         }
         row++;
       }
@@ -452,8 +458,7 @@ class SummaryWriter {
         this.putFigure(row.getCell(4 + siteIndex), level?.items.get(item.id), item, level === undefined);
       });
       const total = programme?.items.get(item.id);
-      this.putFigure(row.getCell(4 + sites.length), total, item, false);
-      row.getCell(4 + sites.length).font = { bold: true };
+      this.putFigure(row.getCell(4 + sites.length), total, item, false, true);
       row.getCell(5 + sites.length).value = total?.notApplicable ? 'n/a' : this.coverage(total);
     });
     sheet.autoFilter = {
