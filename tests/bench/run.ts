@@ -28,18 +28,23 @@ interface Measurement {
 }
 
 const folder = mkdtempSync(join(tmpdir(), 'bench-'));
-const measurer = join(folder, 'measure.mjs');
-await build({
-  entryPoints: [join(import.meta.dirname, 'measure.ts')],
-  outfile: measurer,
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  banner: {
-    js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-  },
-});
+/** Bundles a measuring script, so it runs under plain node as a Lambda bundle would. */
+async function bundleScript(name: string): Promise<string> {
+  const outfile = join(folder, `${name}.mjs`);
+  await build({
+    entryPoints: [join(import.meta.dirname, `${name}.ts`)],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    banner: {
+      js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+    },
+  });
+  return outfile;
+}
+const measurer = await bundleScript('measure');
 const measure = (name: string, bytes: Buffer, runs: number, floor = true): Measurement & { wall: number } => {
   const file = join(folder, `${name}.xlsx`);
   writeFileSync(file, bytes);
@@ -130,18 +135,7 @@ try {
     );
   }
 
-  const aggregator = join(folder, 'aggregate-measure.mjs');
-  await build({
-    entryPoints: [join(import.meta.dirname, 'aggregate-measure.ts')],
-    outfile: aggregator,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    banner: {
-      js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-    },
-  });
+  const aggregator = await bundleScript('aggregate-measure');
   const runAggregation = (runs: number) =>
     JSON.parse(
       execFileSync(

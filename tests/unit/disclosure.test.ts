@@ -10,6 +10,7 @@ import {
   roundToFive,
   type TrueValue,
 } from '../../functions/src/aggregation/disclosure.js';
+import { mulberry32 } from '../../functions/src/demo/synthetic-return.js';
 
 // ---------------------------------------------------------------------------
 // Independent checkers (no code shared with the module under test)
@@ -121,18 +122,6 @@ function pinnedCells(
 
 function suppressedOf(result: DisclosureResult): Set<CellId> {
   return new Set([...result.published].filter(([, value]) => value === 'c').map(([id]) => id));
-}
-
-/** Deterministic PRNG (mulberry32). */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

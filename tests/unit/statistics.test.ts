@@ -6,6 +6,7 @@ import {
   inverseNormal,
   wilsonInterval,
 } from '../../functions/src/aggregation/statistics.js';
+import { mulberry32 } from '../../functions/src/demo/synthetic-return.js';
 
 /**
  * An independent Wilson score interval in its textbook form,
@@ -18,18 +19,6 @@ function textbookWilson(r: number, n: number, z = 1.959963984540054): { lower: n
   const spread = z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n));
   const divisor = 1 + (z * z) / n;
   return { lower: (centre - spread) / divisor, upper: (centre + spread) / divisor };
-}
-
-/** Deterministic PRNG (mulberry32) so property tests are reproducible. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('wilsonInterval', () => {

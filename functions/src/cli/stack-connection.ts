@@ -14,9 +14,13 @@ import { S3ReturnFiles } from '../adapters/s3-return-files.js';
 import { UsageError } from '../errors.js';
 import { localClients } from '../local/local-stack.js';
 
-/** Where the local stack keeps its data: .local/ in the checkout, or RETURNS_LOCAL_DIR. */
+/** The documented home of the local stack's data, in the checkout. */
+const DEFAULT_LOCAL_DIR = '.local';
+
+/** Where the local stack keeps its data: .local/ in the checkout, unless RETURNS_LOCAL_DIR names another folder. */
 export function localDir(): string {
-  return process.env.RETURNS_LOCAL_DIR || '.local';
+  const configured = process.env.RETURNS_LOCAL_DIR;
+  return configured ? configured : DEFAULT_LOCAL_DIR;
 }
 
 export interface StackDescription {

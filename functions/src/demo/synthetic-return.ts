@@ -40,8 +40,8 @@ export interface SyntheticOptions {
 
 // ── Randomness ─────────────────────────────────────────────────────────────
 
-/** mulberry32: a tiny, fast 32-bit PRNG, plenty for made-up figures. */
-function mulberry32(seed: number): () => number {
+/** mulberry32: a tiny, fast 32-bit PRNG, plenty for made-up figures (and for seeded tests). */
+export function mulberry32(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;

@@ -40,7 +40,7 @@ import {
 } from '../validation/findings.js';
 import type { ValidationReport } from '../validation/report.js';
 import { preflight } from './preflight.js';
-import { parseCellRef } from './read-workbook.js';
+import { parseCellRef, relsPathOf, resolvePartName } from './read-workbook.js';
 import { WorkbookRefused } from './refusal.js';
 import { writeZip } from './zip-writer.js';
 
@@ -1578,23 +1578,8 @@ class ContentTypes {
   }
 }
 
-function relsPathOf(part: string): string {
-  const slash = part.lastIndexOf('/');
-  return `${part.slice(0, slash + 1)}_rels/${part.slice(slash + 1)}.rels`;
-}
-
 function folderOf(part: string): string {
   return part.slice(0, part.lastIndexOf('/') + 1);
-}
-
-function resolvePartName(base: string, target: string): string {
-  const segments = (target.startsWith('/') ? target.slice(1) : `${base}${target}`).split('/');
-  const resolved: string[] = [];
-  for (const segment of segments) {
-    if (segment === '..') resolved.pop();
-    else if (segment !== '.' && segment !== '') resolved.push(segment);
-  }
-  return resolved.join('/');
 }
 
 /** The target of a relationship from `from` to `to`, relative to `from`'s folder (`../comments1.xml`). */

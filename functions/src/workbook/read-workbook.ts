@@ -199,7 +199,8 @@ interface Relationship {
   readonly target: string;
 }
 
-function relsPathOf(part: string): string {
+/** `xl/worksheets/sheet1.xml` → `xl/worksheets/_rels/sheet1.xml.rels`. */
+export function relsPathOf(part: string): string {
   const slash = part.lastIndexOf('/');
   return `${part.slice(0, slash + 1)}_rels/${part.slice(slash + 1)}.rels`;
 }
@@ -224,7 +225,7 @@ function readRelationships(
 }
 
 /** Resolves a relationship target against the folder of the part that holds it. */
-function resolvePartName(base: string, target: string): string {
+export function resolvePartName(base: string, target: string): string {
   const segments = (target.startsWith('/') ? target.slice(1) : `${base}${target}`).split('/');
   const resolved: string[] = [];
   for (const segment of segments) {

@@ -409,13 +409,6 @@ class SummaryWriter {
   }
 
   private flagFormatting(sheet: ExcelJS.Worksheet, ref: string): void {
-    const rule = (text: string, argb: string, priority: number): ExcelJS.ConditionalFormattingRule => ({
-      type: 'containsText',
-      operator: 'containsText',
-      text,
-      priority,
-      style: { fill: { type: 'pattern', pattern: 'solid', bgColor: { argb } } },
-    });
     sheet.addConditionalFormatting({
       ref,
       rules: [
@@ -655,13 +648,6 @@ class SummaryWriter {
     });
     if (quarters.length === 0) return;
     const range = `B6:${String.fromCharCode(65 + quarters.length)}${5 + this.input.sites.length}`;
-    const rule = (text: string, argb: string, priority: number): ExcelJS.ConditionalFormattingRule => ({
-      type: 'containsText',
-      operator: 'containsText',
-      text,
-      priority,
-      style: { fill: { type: 'pattern', pattern: 'solid', bgColor: { argb } } },
-    });
     sheet.addConditionalFormatting({
       ref: range,
       rules: [
@@ -797,6 +783,17 @@ export function* tidyRows(
       };
     }
   }
+}
+
+/** Conditional formatting: fill a cell whose text contains `text`. */
+function rule(text: string, argb: string, priority: number): ExcelJS.ConditionalFormattingRule {
+  return {
+    type: 'containsText',
+    operator: 'containsText',
+    text,
+    priority,
+    style: { fill: { type: 'pattern', pattern: 'solid', bgColor: { argb } } },
+  };
 }
 
 function percent(value: number | undefined): string {
