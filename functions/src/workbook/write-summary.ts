@@ -12,6 +12,7 @@
  * input: a ProgrammeSummary and completeness → output: .xlsx bytes
  */
 import { PassThrough } from 'node:stream';
+import { crc32, createDeflateRaw } from 'node:zlib';
 import ExcelJS from 'exceljs';
 import type { Figure, IndicatorFigure, LevelFigures, ProgrammeSummary } from '../aggregation/aggregate.js';
 import type { CompletenessCell } from '../aggregation/completeness.js';
@@ -115,31 +116,57 @@ async function fillDataSheet(
   const countStyle = styleOf(`${letter}2`);
   const moneyStyle = styleOf(`${letter}3`);
   const header = /<row r="1"[\s\S]*?<\/row>/.exec(xml)?.[0] ?? '';
-  const lines: string[] = [header];
-  rows.forEach((row, index) => {
+  const dimension = `<dimension ref="A1:${String.fromCharCode(64 + TIDY_HEADINGS.length)}${rows.length + 1}"/>`;
+  const start = xml.indexOf('<sheetData>');
+  const end = xml.indexOf('</sheetData>');
+  const before = `${xml.slice(0, start).replace(/<dimension ref="[^"]*"\/>/, dimension)}<sheetData>${header}`;
+  const after = xml.slice(end);
+
+  // Deflated as it is made, a few thousand rows at a time: the sheet is never one giant string.
+  const deflate = createDeflateRaw({ level: 1 });
+  const compressed: Buffer[] = [];
+  deflate.on('data', (chunk: Buffer) => compressed.push(chunk));
+  const finished = new Promise<void>((resolve, reject) => {
+    deflate.once('end', resolve);
+    deflate.once('error', reject);
+  });
+  let checksum = 0;
+  let size = 0;
+  const feed = async (text: string) => {
+    const bytes = Buffer.from(text, 'utf8');
+    checksum = crc32(bytes, checksum);
+    size += bytes.length;
+    if (!deflate.write(bytes)) await new Promise((resolve) => deflate.once('drain', resolve));
+  };
+  await feed(before);
+  let batch = '';
+  for (const [index, row] of rows.entries()) {
     const r = index + 2;
-    let line = `<row r="${r}">`;
+    batch += `<row r="${r}">`;
     row.values.forEach((value, column) => {
       const ref = `${String.fromCharCode(65 + column)}${r}`;
       if (typeof value === 'number') {
-        line += `<c r="${ref}" s="${row.money ? moneyStyle : countStyle}"><v>${value}</v></c>`;
+        batch += `<c r="${ref}" s="${row.money ? moneyStyle : countStyle}"><v>${value}</v></c>`;
       } else {
         // Inline strings: text, never a formula, whatever it starts with.
-        line += `<c r="${ref}" t="inlineStr"><is><t xml:space="preserve">${escapeXml(value)}</t></is></c>`;
+        batch += `<c r="${ref}" t="inlineStr"><is><t xml:space="preserve">${escapeXml(value)}</t></is></c>`;
       }
     });
-    lines.push(`${line}</row>`);
-  });
-  const filled = xml
-    .replace(/<sheetData>[\s\S]*<\/sheetData>/, () => `<sheetData>${lines.join('')}</sheetData>`)
-    .replace(
-      /<dimension ref="[^"]*"\/>/,
-      `<dimension ref="A1:${String.fromCharCode(64 + TIDY_HEADINGS.length)}${rows.length + 1}"/>`,
-    );
-  // The big sheet at a fast compression level; the rest as usual.
+    batch += '</row>';
+    if (batch.length > 1 << 20) {
+      await feed(batch);
+      batch = '';
+    }
+  }
+  await feed(`${batch}${after}`);
+  deflate.end();
+  await finished;
+
   return writeZip(
     zip.names.map((name) =>
-      name === part ? { name, data: Buffer.from(filled, 'utf8'), level: 1 } : { name, data: zip.read(name) },
+      name === part
+        ? { name, compressed: { data: Buffer.concat(compressed), crc32: checksum, size } }
+        : { name, data: zip.read(name) },
     ),
   );
 }

@@ -6,12 +6,18 @@
  */
 import { crc32, deflateRawSync } from 'node:zlib';
 
-export interface ZipEntryToWrite {
-  readonly name: string;
-  readonly data: Buffer;
-  /** zlib level, 0 (store) to 9; 6 by default. */
-  readonly level?: number;
-}
+export type ZipEntryToWrite =
+  | {
+      readonly name: string;
+      readonly data: Buffer;
+      /** zlib level, 0 (store) to 9; 6 by default. */
+      readonly level?: number;
+    }
+  | {
+      readonly name: string;
+      /** Deflated already (raw deflate), with the original's CRC-32 and size: for parts made as a stream. */
+      readonly compressed: { readonly data: Buffer; readonly crc32: number; readonly size: number };
+    };
 
 export function writeZip(entries: readonly ZipEntryToWrite[], mtime: Date = new Date()): Buffer {
   const { time, date } = dosDateTime(mtime);
@@ -20,11 +26,20 @@ export function writeZip(entries: readonly ZipEntryToWrite[], mtime: Date = new 
   let offset = 0;
   for (const entry of entries) {
     const name = Buffer.from(entry.name, 'utf8');
-    const level = entry.level ?? 6;
-    const stored = level === 0;
-    const body = stored ? entry.data : deflateRawSync(entry.data, { level });
-    const checksum = crc32(entry.data);
-    if (entry.data.length > 0xffff_ffff || offset > 0xffff_ffff)
+    let stored = false;
+    let body: Buffer;
+    let checksum: number;
+    let size: number;
+    if ('compressed' in entry) {
+      ({ data: body, crc32: checksum, size } = entry.compressed);
+    } else {
+      const level = entry.level ?? 6;
+      stored = level === 0;
+      body = stored ? entry.data : deflateRawSync(entry.data, { level });
+      checksum = crc32(entry.data);
+      size = entry.data.length;
+    }
+    if (size > 0xffff_ffff || offset > 0xffff_ffff)
       throw new Error(`${entry.name} is too large for a classic zip`);
     const header = Buffer.alloc(30);
     header.writeUInt32LE(0x04034b50, 0);
@@ -35,7 +50,7 @@ export function writeZip(entries: readonly ZipEntryToWrite[], mtime: Date = new 
     header.writeUInt16LE(date, 12);
     header.writeUInt32LE(checksum, 14);
     header.writeUInt32LE(body.length, 18);
-    header.writeUInt32LE(entry.data.length, 22);
+    header.writeUInt32LE(size, 22);
     header.writeUInt16LE(name.length, 26);
     locals.push(header, name, body);
     const central = Buffer.alloc(46);
@@ -48,7 +63,7 @@ export function writeZip(entries: readonly ZipEntryToWrite[], mtime: Date = new 
     central.writeUInt16LE(date, 14);
     central.writeUInt32LE(checksum, 16);
     central.writeUInt32LE(body.length, 20);
-    central.writeUInt32LE(entry.data.length, 24);
+    central.writeUInt32LE(size, 24);
     central.writeUInt16LE(name.length, 28);
     central.writeUInt32LE(offset, 42);
     centrals.push(central, name);
