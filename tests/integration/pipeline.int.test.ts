@@ -95,7 +95,18 @@ describe('one upload, start to end', () => {
     expect(email?.subject).toBe('Blackpool 2025-26 Q2 return: not accepted: 2 errors to fix');
     expect(email?.body.text).toMatch(/which was accepted, still stands until a corrected file is accepted/);
     expect(email?.body.text).toMatch(/\[Better off, C7:C11\] Breastfeeding at 6–8 weeks/);
-    expect(email?.body.text).toMatch(/Download your workbook with the cells to look at highlighted/);
+    expect(email?.body.text).toMatch(
+      /Attached is your own workbook \(Blackpool Q2 corrected - with feedback\.xlsx\) with the cells to look at highlighted/,
+    );
+    expect(email?.body.text).toMatch(/You can also download it \(the link works for 7 days\)/);
+    expect(email?.attachments).toEqual([
+      expect.objectContaining({
+        filename: 'Blackpool Q2 corrected - with feedback.xlsx',
+        contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+      }),
+    ]);
+    const attached = Buffer.from(email?.attachments?.[0]?.content ?? '', 'base64');
+    expect(attached.subarray(0, 2).toString()).toBe('PK');
     expect((await t.store.currentReturns('2025-26-Q2'))[0]?.submissionId).toBe(submissions[0]?.submissionId);
   });
 

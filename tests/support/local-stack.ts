@@ -19,6 +19,7 @@ export interface StoredEmail {
   destination: { to: string[] };
   subject: string;
   body: { text: string; html: string };
+  attachments?: Array<{ filename: string; contentType: string; content: string; size: number }>;
   at: number;
 }
 

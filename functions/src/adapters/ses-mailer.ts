@@ -10,6 +10,12 @@ export class SesMailer implements Mailer {
   ) {}
 
   async send(email: FeedbackEmail): Promise<void> {
+    const attachments = (email.attachments ?? []).map((attachment) => ({
+      FileName: attachment.fileName,
+      ContentType: attachment.contentType,
+      ContentDisposition: 'ATTACHMENT' as const,
+      RawContent: attachment.content,
+    }));
     await this.ses.send(
       new SendEmailCommand({
         FromEmailAddress: this.from,
@@ -22,6 +28,7 @@ export class SesMailer implements Mailer {
               Text: { Data: email.text, Charset: 'UTF-8' },
               Html: { Data: email.html, Charset: 'UTF-8' },
             },
+            ...(attachments.length > 0 ? { Attachments: attachments } : {}),
           },
         },
       }),

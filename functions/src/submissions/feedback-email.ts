@@ -26,6 +26,8 @@ export interface FeedbackContext {
   readonly receivedAt: string;
   /** Link to the annotated copy of their workbook, if one was made. */
   readonly annotatedLink?: string;
+  /** The annotated copy itself, attached when it is small enough. */
+  readonly annotated?: { readonly fileName: string; readonly content: Buffer };
   readonly linkDays: number;
   /** Quoted if they write in about this file. */
   readonly reference: string;
@@ -56,6 +58,17 @@ export function composeFeedbackEmail(context: FeedbackContext): FeedbackEmail {
     subject,
     text: `${renderText(blocks)}\n`,
     html: renderHtml(subject, blocks),
+    ...(context.annotated
+      ? {
+          attachments: [
+            {
+              fileName: context.annotated.fileName,
+              contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+              content: context.annotated.content,
+            },
+          ],
+        }
+      : {}),
   };
 }
 
@@ -177,10 +190,16 @@ function buildBlocks(context: FeedbackContext, period: Period | undefined): Bloc
           : `The ${quarter} return was due by ${longDate(due)}${report.status === 'rejected' ? ', so please send the corrected file as soon as you can' : ''}.`,
     });
   }
+  if (context.annotated) {
+    blocks.push({
+      kind: 'paragraph',
+      text: `Attached is your own workbook (${context.annotated.fileName}) with the cells to look at highlighted, a note on each, and a Feedback sheet listing every point.`,
+    });
+  }
   if (context.annotatedLink) {
     blocks.push({
       kind: 'link',
-      text: `Download your workbook with the cells to look at highlighted and a Feedback sheet listing every point (the link works for ${context.linkDays} days)`,
+      text: `${context.annotated ? 'You can also download it' : 'Download your workbook with the cells to look at highlighted and a Feedback sheet listing every point'} (the link works for ${context.linkDays} days)`,
       href: context.annotatedLink,
     });
   }

@@ -141,6 +141,12 @@ export interface FeedbackEmail {
   readonly subject: string;
   readonly text: string;
   readonly html: string;
+  /** The annotated workbook, when small enough to travel with the email. */
+  readonly attachments?: ReadonlyArray<{
+    readonly fileName: string;
+    readonly contentType: string;
+    readonly content: Buffer;
+  }>;
 }
 
 export interface Mailer {

@@ -262,6 +262,15 @@ async function sendFeedback(
     return;
   }
   const linkSeconds = settings.feedbackLinkDays * 86_400;
+  // The copy travels with the email when it is small enough, so it outlives any link (a presigned
+  // link made with a Lambda role's temporary credentials stops working when they expire).
+  const annotatedSize = submission.annotatedKey
+    ? (await files.head(submission.annotatedKey))?.size
+    : undefined;
+  const annotated =
+    submission.annotatedKey && annotatedSize !== undefined && annotatedSize <= MAX_ATTACHMENT_BYTES
+      ? { fileName: basename(submission.annotatedKey), content: await files.read(submission.annotatedKey) }
+      : undefined;
   const email = composeFeedbackEmail({
     report,
     site,
@@ -272,6 +281,7 @@ async function sendFeedback(
     ...(submission.annotatedKey
       ? { annotatedLink: await files.linkTo(submission.annotatedKey, linkSeconds) }
       : {}),
+    ...(annotated ? { annotated } : {}),
     linkDays: settings.feedbackLinkDays,
     reference: submission.submissionId,
     effect,
@@ -322,3 +332,5 @@ function annotatedName(fileName: string): string {
 }
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+/** SES accepts messages up to 40 MB once encoded; a workbook this size leaves ample room. */
+const MAX_ATTACHMENT_BYTES = 7 * 1024 * 1024;
