@@ -126,6 +126,23 @@ describe('one upload, start to end', () => {
   });
 });
 
+describe('going back to an earlier file', () => {
+  it('makes it current again when it is sent again after another, and says so', async () => {
+    await send('incoming/BLK/Blackpool Q2 return - original.xlsx', q2);
+    const submissions = await t.store.siteSubmissions('BLK', '2025-26-Q2');
+    expect(submissions.map((submission) => submission.status)).toEqual([
+      'accepted',
+      'rejected',
+      'superseded',
+    ]);
+    expect((await t.store.currentReturns('2025-26-Q2'))[0]?.submissionId).toBe(submissions[0]?.submissionId);
+    const emails = await t.emails();
+    expect(emails).toHaveLength(1);
+    expect(emails[0]?.body.text).toContain('(Blackpool Q2 return - original.xlsx, received');
+    expect(emails[0]?.body.text).toMatch(/It replaces the return you sent on/);
+  });
+});
+
 describe('what is not a return', () => {
   it('ignores objects outside incoming/ or without .xlsx', async () => {
     const before = (await t.store.siteSubmissions('BLK')).length;

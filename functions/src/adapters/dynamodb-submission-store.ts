@@ -172,6 +172,24 @@ export class DynamoSubmissionStore implements SubmissionStore {
     );
   }
 
+  async reopenEmail(submissionId: string): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: submissionKey(submissionId),
+          UpdateExpression: 'SET emailState = :pending',
+          ConditionExpression: 'emailState = :sent',
+          ExpressionAttributeValues: { ':pending': 'pending', ':sent': 'sent' },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
   async currentReturns(period: string): Promise<CurrentReturn[]> {
     const items = await this.queryAll({
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :current)',

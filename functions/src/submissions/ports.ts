@@ -113,6 +113,8 @@ export interface SubmissionStore {
   /** Claims the right to send a submission's email; false when another worker has it or it is sent. */
   claimEmail(submissionId: string, now: string, staleAfterSeconds: number): Promise<boolean>;
   finishEmail(submissionId: string, state: 'sent' | 'pending' | 'failed' | 'not-sent'): Promise<void>;
+  /** Makes a sent email due again (the same file sent again and current once more); false if it was not sent. */
+  reopenEmail(submissionId: string): Promise<boolean>;
   /** The current returns of every site for a quarter: one query. */
   currentReturns(period: string): Promise<CurrentReturn[]>;
   /** A site's current returns for every quarter, oldest first: its accepted history. */

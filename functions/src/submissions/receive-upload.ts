@@ -174,16 +174,86 @@ async function resume(
 ): Promise<UploadOutcome> {
   const sameEvent = existing.receivedAt === upload.eventTime && existing.sequencer === sequencer;
   if (!sameEvent && existing.emailState === 'sent') {
-    deps.log.info('the same file was uploaded again; nothing changes', {
-      submissionId: existing.submissionId,
-      key: upload.key,
-    });
-    return { outcome: 'duplicate', submissionId: existing.submissionId };
+    return sentAgain(deps, existing, site, upload, sequencer);
   }
   const report = reportSchema.parse(
     JSON.parse((await deps.files.read(existing.reportKey)).toString('utf8')),
   ) as ValidationReport;
   return finishSubmission(deps, existing, site, report);
+}
+
+/**
+ * A file sent again, byte for byte. If it is already the quarter's current
+ * return, nothing changes (one submission, one email). If a different file
+ * has been accepted since, the grant holder is going back to this one: by the
+ * later upload it becomes current again, the other is superseded, and they
+ * hear so.
+ */
+async function sentAgain(
+  deps: ReceiveUploadDeps,
+  existing: Submission,
+  site: Site,
+  upload: Upload,
+  sequencer: string,
+): Promise<UploadOutcome> {
+  const { store, log } = deps;
+  const duplicate = (): UploadOutcome => {
+    log.info('the same file was uploaded again; nothing changes', {
+      submissionId: existing.submissionId,
+      key: upload.key,
+    });
+    return { outcome: 'duplicate', submissionId: existing.submissionId };
+  };
+  if (existing.status === 'rejected' || !existing.period || !existing.values || !existing.dictionaryVersion)
+    return duplicate();
+  const report = reportSchema.parse(
+    JSON.parse((await deps.files.read(existing.reportKey)).toString('utf8')),
+  ) as ValidationReport;
+  if (report.status === 'rejected') return duplicate();
+  const update = await store.offerCurrent({
+    site: existing.site,
+    period: existing.period,
+    submissionId: existing.submissionId,
+    receivedAt: upload.eventTime,
+    sequencer,
+    status: report.status,
+    dictionaryVersion: existing.dictionaryVersion,
+    counts: existing.counts,
+    values: existing.values,
+  });
+  if (
+    update.outcome !== 'now-current' ||
+    !update.replaced ||
+    update.replaced.submissionId === existing.submissionId
+  ) {
+    return duplicate();
+  }
+  await store.setStatus(update.replaced.submissionId, 'superseded');
+  await store.setStatus(existing.submissionId, report.status);
+  await deps.events.returnAccepted({
+    type: 'ReturnAccepted',
+    site: existing.site,
+    period: existing.period,
+    submissionId: existing.submissionId,
+  });
+  log.info('an earlier file was sent again and is current once more', {
+    submissionId: existing.submissionId,
+    site: site.code,
+    period: existing.period,
+  });
+  if (await store.reopenEmail(existing.submissionId)) {
+    await sendFeedback(
+      deps,
+      { ...existing, emailState: 'pending', receivedAt: upload.eventTime, s3Key: upload.key },
+      site,
+      report,
+      {
+        kind: 'now-current',
+        replacedReceivedAt: update.replaced.receivedAt,
+      },
+    );
+  }
+  return { outcome: 'recorded', submission: existing, current: 'now-current' };
 }
 
 /** The steps after recording, each safe to repeat. */
