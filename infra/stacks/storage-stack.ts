@@ -22,7 +22,7 @@ import { DeadLetteredQueue } from '../constructs/dead-lettered-queue.js';
 import { FeedbackSender } from '../constructs/feedback-sender.js';
 import { ReturnsBucket } from '../constructs/returns-bucket.js';
 import type { DeploymentConfig } from '../deployment-config.js';
-import { FUNCTION_SIZING, PREFIXES, UPLOAD_SUFFIX, visibilityTimeoutFor } from '../layout.js';
+import { FUNCTION_SIZING, PREFIXES, UPLOAD_SUFFIXES, visibilityTimeoutFor } from '../layout.js';
 
 export interface StorageStackProps extends StackProps {
   readonly config: DeploymentConfig;
@@ -110,11 +110,13 @@ export class StorageStack extends Stack {
     });
 
     // Every object created under incoming/ ending .xlsx, however it was written (put, post, copy, multipart).
-    this.returnsBucket.bucket.addEventNotification(
-      EventType.OBJECT_CREATED,
-      new SqsDestination(this.uploads.queue),
-      { prefix: PREFIXES.incoming, suffix: UPLOAD_SUFFIX },
-    );
+    for (const suffix of UPLOAD_SUFFIXES) {
+      this.returnsBucket.bucket.addEventNotification(
+        EventType.OBJECT_CREATED,
+        new SqsDestination(this.uploads.queue),
+        { prefix: PREFIXES.incoming, suffix },
+      );
+    }
 
     this.sender = new FeedbackSender(this, 'Sender', { config, operationsTopic: this.operationsTopic });
     acknowledgeNotificationsHandler(this);

@@ -10,7 +10,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { TABLE_DESIGN } from '../../functions/src/config/table-design.js';
 import { KEYS } from '../../functions/src/submissions/ports.js';
 import { parseIncomingKey } from '../../functions/src/submissions/receive-upload.js';
-import { FUNCTION_SIZING, MAX_RECEIVE_COUNT, PREFIXES, UPLOAD_SUFFIX } from '../../infra/layout.js';
+import {
+  FUNCTION_SIZING,
+  MAX_RECEIVE_COUNT,
+  PREFIXES,
+  UPLOAD_SUFFIX,
+  UPLOAD_SUFFIXES,
+} from '../../infra/layout.js';
 import { type CfnProperties, type CfnTemplate, type Synthesized, synthesize, synthesized } from './synth.js';
 
 let app: Synthesized;
@@ -170,15 +176,17 @@ describe('the returns bucket', () => {
     expect(KEYS.feedback('BLK', '2025-26-Q2', 'BLK-0123')).toMatch(new RegExp(`^${PREFIXES.feedback}`));
     expect(KEYS.summaries('2025-26-Q2')).toMatch(new RegExp(`^${PREFIXES.summaries}`));
     // What the notification lets through is what the validator treats as a return.
-    expect(parseIncomingKey(`${PREFIXES.incoming}BLK/return${UPLOAD_SUFFIX}`)).toEqual({
-      site: 'BLK',
-      fileName: `return${UPLOAD_SUFFIX}`,
-    });
+    for (const suffix of UPLOAD_SUFFIXES) {
+      expect(parseIncomingKey(`${PREFIXES.incoming}BLK/return${suffix}`)).toEqual({
+        site: 'BLK',
+        fileName: `return${suffix}`,
+      });
+    }
   });
 });
 
 describe('from upload to the validator', () => {
-  it('S3 notifies the uploads queue of every object created under incoming/ ending .xlsx', () => {
+  it('S3 notifies the uploads queue of every object created under incoming/ ending .xlsx or .XLSX', () => {
     const uploadsQueueId = app.logicalId(app.storage.uploads.queue);
     const notifications = Object.values(storage.Resources).find(
       (r) => r.Type === 'Custom::S3BucketNotifications',
@@ -186,20 +194,18 @@ describe('from upload to the validator', () => {
     expect(notifications?.Properties).toMatchObject({
       BucketName: { Ref: app.logicalId(app.storage.returnsBucket.bucket) },
       NotificationConfiguration: {
-        QueueConfigurations: [
-          {
-            Events: ['s3:ObjectCreated:*'],
-            QueueArn: getAtt(uploadsQueueId),
-            Filter: {
-              Key: {
-                FilterRules: expect.arrayContaining([
-                  { Name: 'prefix', Value: PREFIXES.incoming },
-                  { Name: 'suffix', Value: UPLOAD_SUFFIX },
-                ]),
-              },
+        QueueConfigurations: UPLOAD_SUFFIXES.map((suffix) => ({
+          Events: ['s3:ObjectCreated:*'],
+          QueueArn: getAtt(uploadsQueueId),
+          Filter: {
+            Key: {
+              FilterRules: expect.arrayContaining([
+                { Name: 'prefix', Value: PREFIXES.incoming },
+                { Name: 'suffix', Value: suffix },
+              ]),
             },
           },
-        ],
+        })),
       },
     });
   });
