@@ -161,7 +161,8 @@ export async function receiveUpload(deps: ReceiveUploadDeps, upload: Upload): Pr
     period: report.period,
     status: report.status,
   });
-  return finishSubmission(deps, recorded.submission, site, report);
+  // The copy just written goes out with the email as it is, without reading it back.
+  return finishSubmission(deps, recorded.submission, site, report, annotated);
 }
 
 /** The same file again: a repeated event resumes what is unfinished; a new upload of it is a duplicate. */
@@ -176,10 +177,7 @@ async function resume(
   if (!sameEvent && existing.emailState === 'sent') {
     return sentAgain(deps, existing, site, upload, sequencer);
   }
-  const report = reportSchema.parse(
-    JSON.parse((await deps.files.read(existing.reportKey)).toString('utf8')),
-  ) as ValidationReport;
-  return finishSubmission(deps, existing, site, report);
+  return finishSubmission(deps, existing, site, await storedReport(deps.files, existing));
 }
 
 /**
@@ -206,9 +204,7 @@ async function sentAgain(
   };
   if (existing.status === 'rejected' || !existing.period || !existing.values || !existing.dictionaryVersion)
     return duplicate();
-  const report = reportSchema.parse(
-    JSON.parse((await deps.files.read(existing.reportKey)).toString('utf8')),
-  ) as ValidationReport;
+  const report = await storedReport(deps.files, existing);
   if (report.status === 'rejected') return duplicate();
   const update = await store.offerCurrent({
     site: existing.site,
@@ -262,6 +258,7 @@ async function finishSubmission(
   submission: Submission,
   site: Site,
   report: ValidationReport,
+  annotatedBytes?: Buffer,
 ): Promise<UploadOutcome> {
   const { store, events } = deps;
   let current: CurrentUpdate['outcome'] | 'rejected' = 'rejected';
@@ -311,7 +308,7 @@ async function finishSubmission(
     if (standing) effect = { kind: 'rejected', standingReceivedAt: standing.receivedAt };
   }
 
-  await sendFeedback(deps, submission, site, report, effect);
+  await sendFeedback(deps, submission, site, report, effect, annotatedBytes);
   return { outcome: 'recorded', submission, current };
 }
 
@@ -321,6 +318,7 @@ async function sendFeedback(
   site: Site,
   report: ValidationReport,
   effect: FeedbackContext['effect'],
+  annotatedBytes?: Buffer,
 ): Promise<void> {
   const { store, mailer, files, log, reference, settings } = deps;
   if (submission.emailState === 'sent' || submission.emailState === 'not-sent') return;
@@ -334,13 +332,9 @@ async function sendFeedback(
   const linkSeconds = settings.feedbackLinkDays * 86_400;
   // The copy travels with the email when it is small enough, so it outlives any link (a presigned
   // link made with a Lambda role's temporary credentials stops working when they expire).
-  const annotatedSize = submission.annotatedKey
-    ? (await files.head(submission.annotatedKey))?.size
+  const annotated = submission.annotatedKey
+    ? await annotatedCopy(files, submission.annotatedKey, annotatedBytes)
     : undefined;
-  const annotated =
-    submission.annotatedKey && annotatedSize !== undefined && annotatedSize <= MAX_ATTACHMENT_BYTES
-      ? { fileName: basename(submission.annotatedKey), content: await files.read(submission.annotatedKey) }
-      : undefined;
   const email = composeFeedbackEmail({
     report,
     site,
@@ -374,6 +368,24 @@ async function sendFeedback(
     to: email.to.length,
     subject: email.subject,
   });
+}
+
+/** The annotated copy to attach, if small enough: the bytes in hand, or read back on a resumed attempt. */
+async function annotatedCopy(
+  files: ReturnFiles,
+  key: string,
+  inHand: Buffer | undefined,
+): Promise<{ fileName: string; content: Buffer } | undefined> {
+  const size = inHand?.length ?? (await files.head(key))?.size;
+  if (size === undefined || size > MAX_ATTACHMENT_BYTES) return undefined;
+  return { fileName: basename(key), content: inHand ?? (await files.read(key)) };
+}
+
+/** The validation report stored beside a submission, for steps resumed after a restart. */
+async function storedReport(files: ReturnFiles, submission: Submission): Promise<ValidationReport> {
+  return reportSchema.parse(
+    JSON.parse((await files.read(submission.reportKey)).toString('utf8')),
+  ) as ValidationReport;
 }
 
 /** The site's registered contacts, and the return's own contact when it gave a valid address. */
