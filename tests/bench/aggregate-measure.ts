@@ -9,10 +9,10 @@ import { type AcceptedReturn, summarise } from '../../functions/src/aggregation/
 import { completeness } from '../../functions/src/aggregation/completeness.js';
 import { syntheticReturn } from '../../functions/src/demo/synthetic-return.js';
 import { formatPeriod, nextPeriod, type Period } from '../../functions/src/programme/periods.js';
-import { loadReferenceData } from '../../functions/src/programme/reference-data.js';
 import type { Site } from '../../functions/src/programme/sites.js';
+import { loadReferenceData } from '../../functions/src/reference/reference-data.js';
 import type { ReturnValues } from '../../functions/src/returns/return-values.js';
-import { writeSummaryWorkbook } from '../../functions/src/workbook/write-summary.js';
+import { writeSummaryWorkbook } from '../../functions/src/summaries/write-summary.js';
 
 const [templatesDir, ...flags] = process.argv.slice(2);
 const runs = Number(flags[flags.indexOf('--runs') + 1] ?? 1) || 1;

@@ -13,7 +13,7 @@
 import { readFileSync } from 'node:fs';
 import { inflateRawSync } from 'node:zlib';
 import yauzl from 'yauzl';
-import { loadReferenceData } from '../../functions/src/programme/reference-data.js';
+import { loadReferenceData } from '../../functions/src/reference/reference-data.js';
 import { validateReturn } from '../../functions/src/validation/validate-return.js';
 
 const [file, templatesDir, ...flags] = process.argv.slice(2);

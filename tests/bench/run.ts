@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { TEMPLATES_DIR } from '../../functions/src/programme/reference-data.js';
+import { TEMPLATES_DIR } from '../../functions/src/reference/reference-data.js';
 import { makeHostileCases } from '../fixtures/hostile-workbooks.js';
 import { filledReturn, validValues } from '../support/returns.js';
 import { withPastedSheet, withWholeColumnValidation } from './fixtures.js';

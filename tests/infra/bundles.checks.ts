@@ -10,7 +10,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadReferenceData } from '../../functions/src/programme/reference-data.js';
+import { loadReferenceData } from '../../functions/src/reference/reference-data.js';
 import { REPOSITORY_ROOT } from '../../infra/constructs/returns-function.js';
 import { HANDLER_ENTRIES } from '../../infra/stacks/processing-stack.js';
 import { type Synthesized, synthesized } from './synth.js';

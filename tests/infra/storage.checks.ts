@@ -7,8 +7,8 @@
  */
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { KEYS } from '../../functions/src/config/bucket-layout.js';
 import { TABLE_DESIGN } from '../../functions/src/config/table-design.js';
-import { KEYS } from '../../functions/src/submissions/ports.js';
 import { parseIncomingKey } from '../../functions/src/submissions/receive-upload.js';
 import { FUNCTION_SIZING, MAX_RECEIVE_COUNT, PREFIXES, UPLOAD_SUFFIXES } from '../../infra/layout.js';
 import { type CfnProperties, type CfnTemplate, type Synthesized, synthesize, synthesized } from './synth.js';

@@ -6,9 +6,9 @@
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3ReturnFiles } from '../../functions/src/adapters/s3-return-files.js';
+import { preflight } from '../../functions/src/reading/preflight.js';
+import { DEFAULT_READER_LIMITS, readWorkbook } from '../../functions/src/reading/read-workbook.js';
 import { aggregatePeriod } from '../../functions/src/submissions/aggregate-period.js';
-import { preflight } from '../../functions/src/workbook/preflight.js';
-import { DEFAULT_READER_LIMITS, readWorkbook } from '../../functions/src/workbook/read-workbook.js';
 import { startTestStack, type TestStack } from '../support/local-stack.js';
 import { testReference } from '../support/reference.js';
 import { filledReturn, validValues, withItems } from '../support/returns.js';

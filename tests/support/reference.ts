@@ -1,8 +1,8 @@
 /** Reference data for tests: the real templates/ folder plus the test-only 2026-27 dictionary. */
 import { fileURLToPath } from 'node:url';
 import { type Period, parsePeriod } from '../../functions/src/programme/periods.js';
-import { loadReferenceData, type ReferenceData } from '../../functions/src/programme/reference-data.js';
-import { writeTemplate } from '../../functions/src/workbook/write-template.js';
+import { loadReferenceData, type ReferenceData } from '../../functions/src/reference/reference-data.js';
+import { writeTemplate } from '../../functions/src/template/write-template.js';
 
 export const NEXT_YEAR_DICTIONARY_DIR = fileURLToPath(new URL('../fixtures/dictionaries/', import.meta.url));
 

@@ -2,10 +2,10 @@
 import { syntheticReturn } from '../../functions/src/demo/synthetic-return.js';
 import { formatPeriod, type Period } from '../../functions/src/programme/periods.js';
 import type { ItemValue, ReturnValues } from '../../functions/src/returns/return-values.js';
+import { fillTemplate } from '../../functions/src/template/fill-template.js';
 import type { HistoricReturn } from '../../functions/src/validation/check-rules.js';
 import type { ValidationReport } from '../../functions/src/validation/report.js';
 import { type ValidationContext, validateReturn } from '../../functions/src/validation/validate-return.js';
-import { fillTemplate } from '../../functions/src/workbook/fill-template.js';
 import { blankTemplate, period as parse, testReference } from './reference.js';
 
 /** A day after every 2025-26 Q1–Q3 return was due, so sign-off dates are in the past. */

@@ -13,17 +13,17 @@ import ExcelJS from 'exceljs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { syntheticReturn } from '../../functions/src/demo/synthetic-return.js';
 import { columnLetters } from '../../functions/src/dictionary/excel-names.js';
-import type { ReturnValues } from '../../functions/src/returns/return-values.js';
-import { a1, type Finding } from '../../functions/src/validation/findings.js';
-import type { ValidationReport } from '../../functions/src/validation/report.js';
-import { validateReturn } from '../../functions/src/validation/validate-return.js';
 import {
   annotateWorkbook,
   HIGHLIGHT_COLOURS,
   MAX_NOTE_LENGTH,
   resultSentence,
-} from '../../functions/src/workbook/annotate-workbook.js';
-import { fillTemplate } from '../../functions/src/workbook/fill-template.js';
+} from '../../functions/src/feedback/annotate-workbook.js';
+import type { ReturnValues } from '../../functions/src/returns/return-values.js';
+import { fillTemplate } from '../../functions/src/template/fill-template.js';
+import { a1, type Finding } from '../../functions/src/validation/findings.js';
+import type { ValidationReport } from '../../functions/src/validation/report.js';
+import { validateReturn } from '../../functions/src/validation/validate-return.js';
 import { patchWorkbook, readZipEntries } from '../fixtures/hostile-workbooks.js';
 import {
   hasLibreOffice,

@@ -9,7 +9,12 @@ import { testReference } from '../support/reference.js';
 function load(yaml: string): Benchmarks {
   const file = join(mkdtempSync(join(tmpdir(), 'benchmarks-')), 'england.yaml');
   writeFileSync(file, yaml);
-  return Benchmarks.load(file, testReference().dictionaries);
+  return Benchmarks.load(
+    file,
+    new Set(
+      testReference().dictionaries.versions.flatMap((d) => d.indicators.map((indicator) => indicator.id)),
+    ),
+  );
 }
 
 const entry = (indicator: string, value: string, year = '2025-26') =>

@@ -4,12 +4,12 @@
  */
 import type ExcelJS from 'exceljs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { classifyFormatCode } from '../../functions/src/reading/read-workbook.js';
 import {
   dateFromText,
   numberFromText,
   serialToIsoDate,
 } from '../../functions/src/validation/interpret-values.js';
-import { classifyFormatCode } from '../../functions/src/workbook/read-workbook.js';
 import { editWorkbook } from '../support/edit-workbook.js';
 import { filledReturn, validate, validValues } from '../support/returns.js';
 

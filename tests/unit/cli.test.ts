@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../functions/src/cli/main.js';
-import { TEMPLATES_DIR } from '../../functions/src/programme/reference-data.js';
+import { TEMPLATES_DIR } from '../../functions/src/reference/reference-data.js';
 
 let stdout = '';
 let stderr = '';

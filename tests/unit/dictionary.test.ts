@@ -10,7 +10,7 @@ import {
   loadDictionaryText,
 } from '../../functions/src/dictionary/load-dictionary.js';
 import { ReferenceDataError } from '../../functions/src/errors.js';
-import { TEMPLATES_DIR } from '../../functions/src/programme/reference-data.js';
+import { TEMPLATES_DIR } from '../../functions/src/reference/reference-data.js';
 
 const REAL = join(TEMPLATES_DIR, 'dictionaries', '2025-26.yaml');
 const NEXT_YEAR_DIR = new URL('../fixtures/dictionaries/', import.meta.url).pathname;

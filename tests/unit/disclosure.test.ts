@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../functions/src/demo/synthetic-return.js';
 import {
   type CellId,
   controlDisclosure,
@@ -9,8 +10,7 @@ import {
   type Relation,
   roundToFive,
   type TrueValue,
-} from '../../functions/src/aggregation/disclosure.js';
-import { mulberry32 } from '../../functions/src/demo/synthetic-return.js';
+} from '../../functions/src/publication/disclosure.js';
 
 // ---------------------------------------------------------------------------
 // Independent checkers (no code shared with the module under test)

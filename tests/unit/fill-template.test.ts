@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { syntheticReturn } from '../../functions/src/demo/synthetic-return.js';
 import { columnNumber } from '../../functions/src/dictionary/excel-names.js';
 import type { ReturnValues } from '../../functions/src/returns/return-values.js';
-import { fillTemplate } from '../../functions/src/workbook/fill-template.js';
+import { fillTemplate } from '../../functions/src/template/fill-template.js';
 import { fillWithOpenpyxl } from '../support/fill-with-openpyxl.js';
 import { hasOpenpyxl, type ProbedWorkbook, probeWorkbook } from '../support/outside-programs.js';
 import { blankTemplate, period, testReference } from '../support/reference.js';

@@ -5,7 +5,7 @@
  * exactly as the clean file does. Time and memory are measured by `npm run bench`.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { REFUSALS } from '../../functions/src/workbook/refusal.js';
+import type { REFUSALS } from '../../functions/src/reading/refusal.js';
 import { makeHostileCases } from '../fixtures/hostile-workbooks.js';
 import { filledReturn, validate, validValues } from '../support/returns.js';
 

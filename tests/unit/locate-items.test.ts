@@ -48,7 +48,7 @@ describe('locating items', () => {
       workbook.definedNames.add(`'Better off'!$C$${Number(row) + 2}`, item);
     }
     const moved = Buffer.from(await workbook.xlsx.writeBuffer());
-    const { fillTemplate } = await import('../../functions/src/workbook/fill-template.js');
+    const { fillTemplate } = await import('../../functions/src/template/fill-template.js');
     const report = await validate(await fillTemplate(moved, values));
     expect(report.status).toBe('accepted');
     const bfDue = report.values?.items['BF.DUE'];
@@ -81,7 +81,7 @@ describe('locating items', () => {
   it('refuses last year’s template used for a quarter with a new dictionary', async () => {
     const values = validValues('BLK', '2026-27-Q1', 1);
     const { 'REACH.NEWREG_Q': _new, 'REACH.CHILD_SEND_Q': _added, ...items } = values.items;
-    const { fillTemplate } = await import('../../functions/src/workbook/fill-template.js');
+    const { fillTemplate } = await import('../../functions/src/template/fill-template.js');
     const bytes = await fillTemplate(await blankTemplate('BLK', '2026-27-Q1', '2025-26'), {
       items,
       tables: values.tables,
@@ -94,7 +94,7 @@ describe('locating items', () => {
   });
 
   it('checks a next-year return with next year’s dictionary', async () => {
-    const { fillTemplate } = await import('../../functions/src/workbook/fill-template.js');
+    const { fillTemplate } = await import('../../functions/src/template/fill-template.js');
     const bytes = await fillTemplate(
       await blankTemplate('BLK', '2026-27-Q1'),
       validValues('BLK', '2026-27-Q1', 2),

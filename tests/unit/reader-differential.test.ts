@@ -5,9 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { columnLetters } from '../../functions/src/dictionary/excel-names.js';
+import { preflight } from '../../functions/src/reading/preflight.js';
+import { type CellValue, readWorkbook } from '../../functions/src/reading/read-workbook.js';
 import { serialToIsoDate } from '../../functions/src/validation/interpret-values.js';
-import { preflight } from '../../functions/src/workbook/preflight.js';
-import { type CellValue, readWorkbook } from '../../functions/src/workbook/read-workbook.js';
 import { editWorkbook } from '../support/edit-workbook.js';
 import { fillWithOpenpyxl } from '../support/fill-with-openpyxl.js';
 import {

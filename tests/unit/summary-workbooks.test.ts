@@ -6,10 +6,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { type AcceptedReturn, summarise } from '../../functions/src/aggregation/aggregate.js';
 import { completeness } from '../../functions/src/aggregation/completeness.js';
 import { quartersOfYear } from '../../functions/src/programme/periods.js';
-import { preflight } from '../../functions/src/workbook/preflight.js';
-import { DEFAULT_READER_LIMITS, readWorkbook } from '../../functions/src/workbook/read-workbook.js';
-import { writePublishedWorkbook } from '../../functions/src/workbook/write-published.js';
-import { writeSummaryWorkbook } from '../../functions/src/workbook/write-summary.js';
+import { preflight } from '../../functions/src/reading/preflight.js';
+import { DEFAULT_READER_LIMITS, readWorkbook } from '../../functions/src/reading/read-workbook.js';
+import { writePublishedWorkbook } from '../../functions/src/summaries/write-published.js';
+import { writeSummaryWorkbook } from '../../functions/src/summaries/write-summary.js';
 import { hasOpenpyxl, type ProbedWorkbook, probeWorkbook } from '../support/outside-programs.js';
 import { period, testReference } from '../support/reference.js';
 import { validValues } from '../support/returns.js';
@@ -232,7 +232,7 @@ describe.runIf(hasOpenpyxl)('the published workbook', () => {
 
 describe('CSV', () => {
   it('keeps text that starts like a formula from becoming one', async () => {
-    const { csvCell, toCsv } = await import('../../functions/src/workbook/write-csv.js');
+    const { csvCell, toCsv } = await import('../../functions/src/summaries/write-csv.js');
     expect(csvCell('=SUM(A1)')).toBe("'=SUM(A1)");
     expect(csvCell('+44 20 7946 0000')).toBe("'+44 20 7946 0000");
     expect(csvCell('-1')).toBe("'-1");

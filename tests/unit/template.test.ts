@@ -3,7 +3,7 @@
  * what exceljs wrote, and LibreOffice re-saves it as a partnership might.
  */
 import { describe, expect, it } from 'vitest';
-import { layoutSections } from '../../functions/src/workbook/template-layout.js';
+import { layoutSections } from '../../functions/src/template/template-layout.js';
 import {
   hasLibreOffice,
   hasOpenpyxl,

@@ -17,14 +17,8 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { TABLE_DESIGN } from '../config/table-design.js';
 import type { ReturnValues } from '../returns/return-values.js';
-import type {
-  CurrentReturn,
-  CurrentUpdate,
-  PeriodAggregate,
-  Submission,
-  SubmissionStatus,
-  SubmissionStore,
-} from '../submissions/ports.js';
+import type { CurrentReturn, Submission, SubmissionStatus } from '../returns/submission.js';
+import type { CurrentUpdate, PeriodAggregate, SubmissionStore } from '../submissions/ports.js';
 
 type Item = Record<string, unknown>;
 

@@ -1,6 +1,7 @@
 /** The Mailer port on SES v2 (and on aws-ses-v2-local locally). */
 import { type SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
-import type { FeedbackEmail, Mailer } from '../submissions/ports.js';
+import type { FeedbackEmail } from '../feedback/feedback-email.js';
+import type { Mailer } from '../submissions/ports.js';
 
 export class SesMailer implements Mailer {
   constructor(

@@ -5,7 +5,7 @@
  */
 import { formatPeriod, type Period, today as todayOf } from '../programme/periods.js';
 import type { Programme } from '../programme/programme.js';
-import type { CurrentReturn, Submission } from '../submissions/ports.js';
+import type { CurrentReturn, Submission } from '../returns/submission.js';
 
 export const COMPLETENESS_STATES = [
   'accepted',

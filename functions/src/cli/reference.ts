@@ -1,4 +1,4 @@
-import { loadReferenceData, type ReferenceData } from '../programme/reference-data.js';
+import { loadReferenceData, type ReferenceData } from '../reference/reference-data.js';
 
 /**
  * The reference data the CLI works with: the checkout's templates/ folder, or

@@ -8,8 +8,8 @@ import {
   quartersOfYear,
 } from '../programme/periods.js';
 import { buildSummaries } from '../submissions/aggregate-period.js';
-import { toCsv } from '../workbook/write-csv.js';
-import { TIDY_HEADINGS, tidyRows } from '../workbook/write-summary.js';
+import { toCsv } from '../summaries/write-csv.js';
+import { TIDY_HEADINGS, tidyRows } from '../summaries/write-summary.js';
 import type { Command } from './main.js';
 import { writeOutputFile } from './output.js';
 import { cliReferenceData } from './reference.js';

@@ -8,9 +8,9 @@ import {
   periodFromUser,
   today,
 } from '../programme/periods.js';
-import type { ReferenceData } from '../programme/reference-data.js';
 import type { Site } from '../programme/sites.js';
-import { writeTemplate } from '../workbook/write-template.js';
+import type { ReferenceData } from '../reference/reference-data.js';
+import { writeTemplate } from '../template/write-template.js';
 import type { Command } from './main.js';
 import { writeOutputFile } from './output.js';
 import { cliReferenceData } from './reference.js';

@@ -1,12 +1,12 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { UsageError } from '../errors.js';
+import { annotateWorkbook } from '../feedback/annotate-workbook.js';
+import { renderReportText } from '../feedback/render-report.js';
 import { periodFromUser } from '../programme/periods.js';
-import { renderReportText } from '../validation/render-report.js';
+import { DEFAULT_PREFLIGHT_LIMITS } from '../reading/preflight.js';
 import { reportJsonSchema, type ValidationReport } from '../validation/report.js';
 import { tooLargeReport, validateReturn } from '../validation/validate-return.js';
-import { annotateWorkbook } from '../workbook/annotate-workbook.js';
-import { DEFAULT_PREFLIGHT_LIMITS } from '../workbook/preflight.js';
 import type { Command } from './main.js';
 import { writeOutputFile } from './output.js';
 import { cliReferenceData } from './reference.js';

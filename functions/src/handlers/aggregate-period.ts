@@ -9,7 +9,7 @@ import { DynamoSubmissionStore } from '../adapters/dynamodb-submission-store.js'
 import { jsonLog } from '../adapters/json-log.js';
 import { S3ReturnFiles } from '../adapters/s3-return-files.js';
 import { aggregatorSettingsSchema, parseSettings } from '../config/settings.js';
-import { loadReferenceData } from '../programme/reference-data.js';
+import { loadReferenceData } from '../reference/reference-data.js';
 import { createAggregatePeriodHandler } from './aggregate-period-handler.js';
 
 const settings = parseSettings(aggregatorSettingsSchema, process.env);

@@ -14,7 +14,7 @@ import { S3ReturnFiles } from '../adapters/s3-return-files.js';
 import { SesMailer } from '../adapters/ses-mailer.js';
 import { SqsEvents } from '../adapters/sqs-events.js';
 import { parseSettings, validatorSettingsSchema } from '../config/settings.js';
-import { loadReferenceData } from '../programme/reference-data.js';
+import { loadReferenceData } from '../reference/reference-data.js';
 import { createValidateReturnHandler } from './validate-return-handler.js';
 
 const settings = parseSettings(validatorSettingsSchema, process.env);

@@ -8,10 +8,10 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { syntheticReturn } from '../demo/synthetic-return.js';
 import { formatPeriod, type Period } from '../programme/periods.js';
-import type { ReferenceData } from '../programme/reference-data.js';
+import type { ReferenceData } from '../reference/reference-data.js';
 import type { ReturnValues } from '../returns/return-values.js';
-import { fillTemplate } from '../workbook/fill-template.js';
-import { writeTemplate } from '../workbook/write-template.js';
+import { fillTemplate } from '../template/fill-template.js';
+import { writeTemplate } from '../template/write-template.js';
 
 export interface DemoUpload {
   readonly site: string;

@@ -20,7 +20,7 @@ import { S3ReturnFiles } from '../adapters/s3-return-files.js';
 import { SesMailer } from '../adapters/ses-mailer.js';
 import { createAggregatePeriodHandler } from '../handlers/aggregate-period-handler.js';
 import { createValidateReturnHandler } from '../handlers/validate-return-handler.js';
-import type { ReferenceData } from '../programme/reference-data.js';
+import type { ReferenceData } from '../reference/reference-data.js';
 import type { Events, Log, ReturnAccepted } from '../submissions/ports.js';
 import { type RunningEmulator, startDynamo, startS3, startSes } from './emulators.js';
 

@@ -5,7 +5,6 @@
  * every problem listed.
  */
 import { z } from 'zod';
-import type { DictionaryRegistry } from '../dictionary/dictionary-registry.js';
 import { ReferenceDataError } from '../errors.js';
 import { parseYear } from './periods.js';
 import { checkWithSchema, readYamlFile } from './reference-file.js';
@@ -34,10 +33,9 @@ export type Benchmark = z.infer<typeof benchmarkSchema>;
 export class Benchmarks {
   constructor(readonly entries: readonly Benchmark[]) {}
 
-  static load(file: string, dictionaries: DictionaryRegistry): Benchmarks {
-    const known = new Set(
-      dictionaries.versions.flatMap((dictionary) => dictionary.indicators.map((indicator) => indicator.id)),
-    );
+  /** `knownIndicators`: every indicator some dictionary defines (this folder sits below the dictionary). */
+  static load(file: string, knownIndicators: ReadonlySet<string>): Benchmarks {
+    const known = knownIndicators;
     const parsed = checkWithSchema(file, fileSchema, readYamlFile(file), (data) =>
       data.benchmarks.flatMap((entry, index) =>
         known.has(entry.indicator)

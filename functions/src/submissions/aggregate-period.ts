@@ -16,11 +16,13 @@
 
 import { type AcceptedReturn, summarise } from '../aggregation/aggregate.js';
 import { completeness } from '../aggregation/completeness.js';
+import { KEYS } from '../config/bucket-layout.js';
 import { formatYear, type Period, parsePeriod, quartersOfYear } from '../programme/periods.js';
-import type { ReferenceData } from '../programme/reference-data.js';
-import { writePublishedWorkbook } from '../workbook/write-published.js';
-import { writeSummaryWorkbook } from '../workbook/write-summary.js';
-import { type CurrentReturn, KEYS, type Log, type ReturnFiles, type SubmissionStore } from './ports.js';
+import type { ReferenceData } from '../reference/reference-data.js';
+import type { CurrentReturn } from '../returns/submission.js';
+import { writePublishedWorkbook } from '../summaries/write-published.js';
+import { writeSummaryWorkbook } from '../summaries/write-summary.js';
+import type { Log, ReturnFiles, SubmissionStore } from './ports.js';
 
 export interface AggregatePeriodDeps {
   readonly store: SubmissionStore;

@@ -5,18 +5,8 @@
  * use cases never import the AWS SDK, so the same code runs in Lambda, on the
  * local stack and in unit tests.
  */
-import type { ReturnValues } from '../returns/return-values.js';
-import type { ReturnStatus } from '../validation/report.js';
-
-/** Where each kind of file lives in the bucket. */
-export const KEYS = {
-  incomingPrefix: 'incoming/',
-  archive: (site: string, period: string, submissionId: string) =>
-    `archive/${site}/${period}/${submissionId}.xlsx`,
-  feedback: (site: string, period: string, submissionId: string) =>
-    `feedback/${site}/${period}/${submissionId}/`,
-  summaries: (period: string) => `summaries/${period}/`,
-} as const;
+import type { FeedbackEmail } from '../feedback/feedback-email.js';
+import type { CurrentReturn, Submission, SubmissionStatus } from '../returns/submission.js';
 
 export interface StoredObject {
   readonly key: string;
@@ -45,56 +35,6 @@ export interface Upload {
   readonly eventTime: string;
   /** S3's ordering token for events on one key: hex, compared after left-padding. */
   readonly sequencer?: string;
-}
-
-export type SubmissionStatus = ReturnStatus | 'superseded';
-export type EmailState = 'pending' | 'sending' | 'sent' | 'failed' | 'not-sent';
-
-export interface FindingCounts {
-  readonly fatal: number;
-  readonly errors: number;
-  readonly warnings: number;
-  readonly unexplainedWarnings: number;
-}
-
-/** One file a site sent, and what became of it. Never deleted. */
-export interface Submission {
-  readonly submissionId: string;
-  readonly site: string;
-  /** The quarter the return says it is for; undefined when the file could not be read. */
-  readonly period?: string;
-  readonly s3Key: string;
-  readonly etag?: string;
-  readonly versionId?: string;
-  readonly sha256: string;
-  readonly bytes: number;
-  /** The upload's time, from S3 (ISO); the later upload of a quarter is current. */
-  readonly receivedAt: string;
-  readonly sequencer: string;
-  readonly status: SubmissionStatus;
-  readonly counts: FindingCounts;
-  readonly dictionaryVersion?: string;
-  readonly archiveKey: string;
-  readonly reportKey: string;
-  readonly annotatedKey?: string;
-  readonly emailState: EmailState;
-  readonly emailAttempts: number;
-  readonly emailTo: readonly string[];
-  /** The accepted values; only on accepted submissions. */
-  readonly values?: ReturnValues;
-}
-
-/** The current return of a site for a quarter: the latest accepted upload. */
-export interface CurrentReturn {
-  readonly site: string;
-  readonly period: string;
-  readonly submissionId: string;
-  readonly receivedAt: string;
-  readonly sequencer: string;
-  readonly status: ReturnStatus;
-  readonly dictionaryVersion: string;
-  readonly counts: FindingCounts;
-  readonly values: ReturnValues;
 }
 
 export type CurrentUpdate =
@@ -136,19 +76,6 @@ export interface PeriodAggregate {
   readonly fingerprint: string;
   readonly returns: number;
   readonly figures: unknown;
-}
-
-export interface FeedbackEmail {
-  readonly to: readonly string[];
-  readonly subject: string;
-  readonly text: string;
-  readonly html: string;
-  /** The annotated workbook, when small enough to travel with the email. */
-  readonly attachments?: ReadonlyArray<{
-    readonly fileName: string;
-    readonly contentType: string;
-    readonly content: Buffer;
-  }>;
 }
 
 export interface Mailer {

@@ -18,27 +18,18 @@
  */
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
+import { KEYS } from '../config/bucket-layout.js';
+import { annotateWorkbook } from '../feedback/annotate-workbook.js';
+import { composeFeedbackEmail, type FeedbackContext } from '../feedback/feedback-email.js';
 import { type Period, parsePeriod, today } from '../programme/periods.js';
-import type { ReferenceData } from '../programme/reference-data.js';
 import type { Site } from '../programme/sites.js';
+import { DEFAULT_PREFLIGHT_LIMITS, type PreflightLimits } from '../reading/preflight.js';
+import type { ReferenceData } from '../reference/reference-data.js';
+import type { CurrentReturn, Submission } from '../returns/submission.js';
 import type { HistoricReturn } from '../validation/check-rules.js';
 import { reportSchema, type ValidationReport } from '../validation/report.js';
 import { tooLargeReport, validateReturn } from '../validation/validate-return.js';
-import { annotateWorkbook } from '../workbook/annotate-workbook.js';
-import { DEFAULT_PREFLIGHT_LIMITS, type PreflightLimits } from '../workbook/preflight.js';
-import { composeFeedbackEmail, type FeedbackContext } from './feedback-email.js';
-import {
-  type CurrentReturn,
-  type CurrentUpdate,
-  type Events,
-  KEYS,
-  type Log,
-  type Mailer,
-  type ReturnFiles,
-  type Submission,
-  type SubmissionStore,
-  type Upload,
-} from './ports.js';
+import type { CurrentUpdate, Events, Log, Mailer, ReturnFiles, SubmissionStore, Upload } from './ports.js';
 
 export interface ReceiveUploadDeps {
   readonly files: ReturnFiles;

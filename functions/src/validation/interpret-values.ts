@@ -11,8 +11,8 @@
  */
 import type { Code, Dictionary, Item, TableColumn } from '../dictionary/load-dictionary.js';
 import { type Period, periodStart } from '../programme/periods.js';
+import type { Cell, WorkbookContents } from '../reading/read-workbook.js';
 import type { ItemValue, ReturnValues, TableRow } from '../returns/return-values.js';
-import type { Cell, WorkbookContents } from '../workbook/read-workbook.js';
 import {
   type CellLocation,
   describeCellRefs,

@@ -16,8 +16,8 @@ import {
   parseCellRef,
   resolveReference,
   type WorkbookContents,
-} from '../workbook/read-workbook.js';
-import { COLUMNS, META_SHEET, TEMPLATE_ID } from '../workbook/template-layout.js';
+} from '../reading/read-workbook.js';
+import { COLUMNS, META_SHEET, TEMPLATE_ID } from '../template/template-layout.js';
 import type { CellLocation, Finding } from './findings.js';
 
 export interface TemplateMetadata {

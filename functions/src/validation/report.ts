@@ -7,12 +7,10 @@
  */
 import { z } from 'zod';
 import { SEVERITIES } from '../dictionary/schema.js';
+import { STATUSES } from '../returns/submission.js';
 
 export const REPORT_SCHEMA_ID = 'monitoring-returns/validation-report';
 export const REPORT_SCHEMA_VERSION = 1;
-
-export const STATUSES = ['accepted', 'accepted-with-warnings', 'rejected'] as const;
-export type ReturnStatus = (typeof STATUSES)[number];
 
 const cellLocationSchema = z.object({
   sheet: z.string(),

@@ -8,6 +8,7 @@
  *        rules → match warnings to explanations → report
  * output: a ValidationReport (a workbook full of mistakes is still a report)
  */
+
 import { createHash } from 'node:crypto';
 import type { DictionaryRegistry } from '../dictionary/dictionary-registry.js';
 import type { Rule } from '../dictionary/load-dictionary.js';
@@ -23,24 +24,20 @@ import {
 } from '../programme/periods.js';
 import type { Programme } from '../programme/programme.js';
 import type { SiteRegistry } from '../programme/sites.js';
-import { DEFAULT_PREFLIGHT_LIMITS, type PreflightLimits, preflight } from '../workbook/preflight.js';
+import { DEFAULT_PREFLIGHT_LIMITS, type PreflightLimits, preflight } from '../reading/preflight.js';
 import {
   DEFAULT_READER_LIMITS,
   type ReaderLimits,
   readWorkbook,
   type WorkbookContents,
-} from '../workbook/read-workbook.js';
-import { formatBytes, WorkbookRefused } from '../workbook/refusal.js';
+} from '../reading/read-workbook.js';
+import { formatBytes, WorkbookRefused } from '../reading/refusal.js';
+import type { ReturnStatus } from '../returns/submission.js';
 import { type CheckNotRun, checkRules, type HistoricReturn } from './check-rules.js';
 import { type CellLocation, describeLocation, type Finding, sortFindings } from './findings.js';
 import { interpretValues } from './interpret-values.js';
 import { type LocatedReturn, locateItems } from './locate-items.js';
-import {
-  REPORT_SCHEMA_ID,
-  REPORT_SCHEMA_VERSION,
-  type ReturnStatus,
-  type ValidationReport,
-} from './report.js';
+import { REPORT_SCHEMA_ID, REPORT_SCHEMA_VERSION, type ValidationReport } from './report.js';
 
 export interface ValidationContext {
   readonly dictionaries: DictionaryRegistry;

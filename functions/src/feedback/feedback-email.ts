@@ -11,9 +11,21 @@ import { escapeHtml } from '../dictionary/describe-dictionary.js';
 import { describePeriod, longDate, type Period, parsePeriod } from '../programme/periods.js';
 import type { Programme } from '../programme/programme.js';
 import type { Site } from '../programme/sites.js';
-import { describeOutcome } from '../validation/render-report.js';
 import type { ValidationReport } from '../validation/report.js';
-import type { FeedbackEmail } from './ports.js';
+import { describeOutcome } from './render-report.js';
+
+export interface FeedbackEmail {
+  readonly to: readonly string[];
+  readonly subject: string;
+  readonly text: string;
+  readonly html: string;
+  /** The annotated workbook, when small enough to travel with the email. */
+  readonly attachments?: ReadonlyArray<{
+    readonly fileName: string;
+    readonly contentType: string;
+    readonly content: Buffer;
+  }>;
+}
 
 export interface FeedbackContext {
   readonly report: ValidationReport;

@@ -10,18 +10,18 @@
  */
 import ExcelJS from 'exceljs';
 import type { LevelFigures, ProgrammeSummary } from '../aggregation/aggregate.js';
+import { evaluateExpression } from '../dictionary/expression.js';
+import type { Item } from '../dictionary/load-dictionary.js';
+import { describePeriod, formatPeriod, formatYear, type Period } from '../programme/periods.js';
+import type { Programme } from '../programme/programme.js';
+import type { Site } from '../programme/sites.js';
 import {
   type CellId,
   controlDisclosure,
   type PublishedValue,
   publishedRate,
   type Relation,
-} from '../aggregation/disclosure.js';
-import { evaluateExpression } from '../dictionary/expression.js';
-import type { Item } from '../dictionary/load-dictionary.js';
-import { describePeriod, formatPeriod, formatYear, type Period } from '../programme/periods.js';
-import type { Programme } from '../programme/programme.js';
-import type { Site } from '../programme/sites.js';
+} from '../publication/disclosure.js';
 
 export interface PublishedWorkbookInput {
   readonly summary: ProgrammeSummary;

@@ -32,6 +32,9 @@
  */
 import { createHash } from 'node:crypto';
 import { columnLetters } from '../dictionary/excel-names.js';
+import { preflight } from '../reading/preflight.js';
+import { parseCellRef, relsPathOf, resolvePartName } from '../reading/read-workbook.js';
+import { WorkbookRefused } from '../reading/refusal.js';
 import {
   type CellLocation,
   describeCellRefs,
@@ -39,10 +42,7 @@ import {
   type Finding,
 } from '../validation/findings.js';
 import type { ValidationReport } from '../validation/report.js';
-import { preflight } from './preflight.js';
-import { parseCellRef, relsPathOf, resolvePartName } from './read-workbook.js';
-import { WorkbookRefused } from './refusal.js';
-import { writeZip } from './zip-writer.js';
+import { writeZip } from '../xlsx/zip-writer.js';
 
 export interface AnnotateOptions {
   /** The first line of the Feedback sheet; the default names the site and quarter. */

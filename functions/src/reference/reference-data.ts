@@ -5,9 +5,9 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DictionaryRegistry } from '../dictionary/dictionary-registry.js';
-import { Benchmarks } from './benchmarks.js';
-import { Programme } from './programme.js';
-import { SiteRegistry } from './sites.js';
+import { Benchmarks } from '../programme/benchmarks.js';
+import { Programme } from '../programme/programme.js';
+import { SiteRegistry } from '../programme/sites.js';
 
 export interface ReferenceData {
   readonly dictionaries: DictionaryRegistry;
@@ -36,6 +36,11 @@ export function loadReferenceData(options: ReferenceDataOptions = {}): Reference
     dictionaries,
     sites: SiteRegistry.load(join(dir, 'sites.yaml')),
     programme: Programme.load(join(dir, 'programme.yaml')),
-    benchmarks: Benchmarks.load(join(dir, 'benchmarks', 'england.yaml'), dictionaries),
+    benchmarks: Benchmarks.load(
+      join(dir, 'benchmarks', 'england.yaml'),
+      new Set(
+        dictionaries.versions.flatMap((dictionary) => dictionary.indicators.map((indicator) => indicator.id)),
+      ),
+    ),
   };
 }

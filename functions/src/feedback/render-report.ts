@@ -5,7 +5,7 @@
  */
 import { describePeriod, longDate, parsePeriod } from '../programme/periods.js';
 import type { SiteRegistry } from '../programme/sites.js';
-import type { ValidationReport } from './report.js';
+import type { ValidationReport } from '../validation/report.js';
 
 type ReportFinding = ValidationReport['findings'][number];
 

@@ -24,8 +24,8 @@ import type { Benchmarks } from '../programme/benchmarks.js';
 import { describePeriod, formatPeriod, formatYear, type Period } from '../programme/periods.js';
 import type { Programme } from '../programme/programme.js';
 import type { Site } from '../programme/sites.js';
-import { ZipContainer } from './zip-container.js';
-import { writeZip } from './zip-writer.js';
+import { ZipContainer } from '../reading/zip-container.js';
+import { writeZip } from '../xlsx/zip-writer.js';
 
 export interface SummaryWorkbookInput {
   readonly summary: ProgrammeSummary;
