@@ -363,7 +363,9 @@ function withIndicators(
 
 /** The services table by outcome domain, across every site's return for a quarter. */
 function aggregateServices(dictionary: Dictionary, returns: readonly AcceptedReturn[]): DomainServices[] {
-  const domains = dictionary.codeLists.get('domain') ?? [];
+  // By role, not by ID: the dictionary says which table and columns these are.
+  const { table, columns } = dictionary.services;
+  const domains = dictionary.codeLists.get(columns.domain.codeList ?? '') ?? [];
   return domains.map((domain) => {
     let services = 0;
     let sessions = 0;
@@ -372,14 +374,14 @@ function aggregateServices(dictionary: Dictionary, returns: readonly AcceptedRet
     let completed = 0;
     const sites = new Set<string>();
     for (const entry of returns) {
-      for (const row of entry.values.tables.SERVICES ?? []) {
-        if (row.DOMAIN !== domain.code) continue;
+      for (const row of entry.values.tables[table.id] ?? []) {
+        if (row[columns.domain.id] !== domain.code) continue;
         services++;
         sites.add(entry.site);
-        sessions += numberOr0(row.SESSIONS);
-        attendances += numberOr0(row.ATTEND);
-        serviceUsers += numberOr0(row.USERS);
-        completed += numberOr0(row.COMPLETED);
+        sessions += numberOr0(row[columns.sessions.id]);
+        attendances += numberOr0(row[columns.attendances.id]);
+        serviceUsers += numberOr0(row[columns.unique_users.id]);
+        completed += numberOr0(row[columns.completed.id]);
       }
     }
     return {
