@@ -43,6 +43,8 @@ export interface Figure {
   readonly quarters?: number;
   /** Why there is no value, when that is by design rather than missing data. */
   readonly notApplicable?: string;
+  /** Sites whose accepted return said they cannot report this item (quarter levels): not reported, never zero. */
+  readonly notReportedBy?: readonly string[];
 }
 
 export type Comparison = 'better' | 'similar' | 'worse' | 'not compared';
@@ -147,7 +149,10 @@ export function summarise(input: SummaryInput): ProgrammeSummary {
       const figures: Map<string, Figure> = new Map();
       for (const item of items) {
         const value = entry.values.items[item.id];
-        figures.set(item.id, typeof value === 'number' ? { value, sites: 1 } : { sites: 0 });
+        figures.set(
+          item.id,
+          typeof value === 'number' ? { value, sites: 1 } : { sites: 0, ...notReportedBy([entry], item.id) },
+        );
       }
       const before = siteQuarter.get(`${entry.site} ${formatPeriod(previousPeriod(quarter))}`);
       siteQuarter.set(
@@ -158,7 +163,10 @@ export function summarise(input: SummaryInput): ProgrammeSummary {
 
     const programmeItems = new Map<string, Figure>();
     for (const item of items) {
-      programmeItems.set(item.id, sumAcrossSites(ofQuarter.map((entry) => entry.values.items[item.id])));
+      programmeItems.set(item.id, {
+        ...sumAcrossSites(ofQuarter.map((entry) => entry.values.items[item.id])),
+        ...notReportedBy(ofQuarter, item.id),
+      });
     }
     const programme = withIndicators(
       programmeItems,
@@ -276,6 +284,14 @@ function sumAcrossSites(values: readonly unknown[]): Figure {
   const numbers = values.filter((value): value is number => typeof value === 'number');
   if (numbers.length === 0) return { sites: 0 };
   return { value: roundMoney(numbers.reduce((a, b) => a + b, 0)), sites: numbers.length };
+}
+
+/** The sites among these returns that said they cannot report the item, when any did. */
+function notReportedBy(returns: readonly AcceptedReturn[], itemId: string): Pick<Figure, 'notReportedBy'> {
+  const sites = returns
+    .filter((entry) => entry.values.notReported?.includes(itemId))
+    .map((entry) => entry.site);
+  return sites.length > 0 ? { notReportedBy: sites } : {};
 }
 
 function notSummedOverQuarters(item: Item): Figure {

@@ -151,7 +151,8 @@ function assemble(file: string, spec: DictionaryFile): Dictionary {
   codeLists.set(DERIVED_CODE_LISTS.returnItems, [
     { code: ALL_ITEMS_CODE, label: ALL_ITEMS_LABEL, display: ALL_ITEMS_LABEL },
     ...items
-      .filter((item) => item.type !== 'site' && item.type !== 'period')
+      // Figures only: warnings are about them, and only they are summed, so only they can be "not reported".
+      .filter((item) => NUMERIC_TYPES.has(item.type))
       .map((item) => ({ code: item.id, label: item.name, display: `${item.name} (${item.id})` })),
   ]);
   const itemById = new Map(items.map((item) => [item.id, item]));
@@ -205,7 +206,7 @@ function crossReferenceProblems(spec: DictionaryFile, raw: unknown): string[] {
       at(['sections', index, 'id'], `the section ID ${section.id} is used twice`);
     sectionIds.add(section.id);
     const sheet = section.sheet.toLowerCase();
-    if (sheetNames.has(sheet) || ['instructions', '_meta', '_lists', 'feedback'].includes(sheet)) {
+    if (sheetNames.has(sheet) || ['instructions', '_meta', 'feedback'].includes(sheet)) {
       at(['sections', index, 'sheet'], `the sheet name "${section.sheet}" is already taken`);
     }
     sheetNames.add(sheet);

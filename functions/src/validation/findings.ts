@@ -42,6 +42,14 @@ export interface Finding {
   readonly explanation?: string;
 }
 
+/** How each severity is named to the person who sent the return. */
+export const SEVERITY_LABELS: Record<FindingSeverity, string> = {
+  fatal: 'Error',
+  error: 'Error',
+  warning: 'Warning',
+  notice: 'Note',
+};
+
 export const SEVERITY_ORDER: Record<FindingSeverity, number> = { fatal: 0, error: 1, warning: 2, notice: 3 };
 
 export function a1(location: Pick<CellLocation, 'row' | 'column'>): string {

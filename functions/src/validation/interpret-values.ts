@@ -132,7 +132,7 @@ export function interpretValues(
   }
 
   return {
-    values: { items, tables: tableValues },
+    values: { items, tables: tableValues, ...(notReported.length > 0 ? { notReported } : {}) },
     findings: [...groupProblems(problems), ...findings],
     unusable,
     tables,

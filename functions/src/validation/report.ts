@@ -67,11 +67,6 @@ export const reportSchema = z.object({
     unexplainedWarnings: z.int(),
   }),
   findings: z.array(findingSchema).readonly(),
-  notReported: z
-    .array(z.string())
-    .readonly()
-    .optional()
-    .describe('Item IDs the return says it cannot report this quarter: not reported, never zero'),
   checksNotRun: z.array(z.object({ ruleId: z.string(), title: z.string(), reason: z.string() })).readonly(),
   values: z
     .object({
@@ -79,6 +74,11 @@ export const reportSchema = z.object({
       tables: z
         .record(z.string(), z.array(z.record(z.string(), itemValueSchema).readonly()).readonly())
         .readonly(),
+      notReported: z
+        .array(z.string())
+        .readonly()
+        .optional()
+        .describe('Item IDs the return says it cannot report this quarter: not reported, never zero'),
     })
     .optional()
     .describe('The return’s values, when it is accepted'),

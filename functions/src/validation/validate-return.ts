@@ -128,7 +128,6 @@ export async function validateReturn(bytes: Buffer, context: ValidationContext):
     {
       ...about,
       ...(contactEmails.length ? { contactEmails } : {}),
-      ...(interpreted.notReported.length ? { notReported: interpreted.notReported } : {}),
     },
     contents,
   );
@@ -163,7 +162,7 @@ function finish(
   base: Pick<ValidationReport, 'schema' | 'schemaVersion' | 'checkedAt' | 'file'>,
   findings: readonly Finding[],
   checksNotRun: readonly CheckNotRun[],
-  about: Pick<ValidationReport, 'site' | 'period' | 'dictionaryVersion' | 'contactEmails' | 'notReported'>,
+  about: Pick<ValidationReport, 'site' | 'period' | 'dictionaryVersion' | 'contactEmails'>,
   contents?: WorkbookContents,
 ): ValidationReport {
   const count = (severity: Finding['severity']) =>
