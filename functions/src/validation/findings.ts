@@ -62,6 +62,17 @@ export function a1(location: Pick<CellLocation, 'row' | 'column'>): string {
  */
 export function describeCellRefs(cells: readonly CellLocation[]): string {
   const sorted = [...cells].sort((a, b) => a.column - b.column || a.row - b.row);
+  // One row of a table, left to right, is one range too.
+  const first = sorted[0];
+  const last = sorted.at(-1);
+  if (
+    first &&
+    last &&
+    sorted.length > 1 &&
+    sorted.every((cell, index) => cell.row === first.row && cell.column === first.column + index)
+  ) {
+    return `${a1(first)}:${a1(last)}`;
+  }
   const parts: string[] = [];
   let start = sorted[0];
   let previous = start;

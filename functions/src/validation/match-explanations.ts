@@ -22,6 +22,8 @@ interface ExplanationRow {
   readonly item?: string;
   readonly text: string;
   readonly cells: readonly CellLocation[];
+  /** A cell of the row held something that is not one of its choices, already pointed out. */
+  readonly unreadable: boolean;
 }
 
 export function matchExplanations(
@@ -42,6 +44,7 @@ export function matchExplanations(
   const texts = new Map<Finding, string[]>();
   const unmatched: Array<{ row: ExplanationRow; why: string }> = [];
   for (const row of rows) {
+    if (row.unreadable) continue; // its cell's notice says so once
     if (row.rule === CANNOT_REPORT_CODE) {
       const why = cannotReportProblem(row, dictionary, interpreted);
       if (why) unmatched.push({ row, why });
@@ -142,6 +145,7 @@ function explanationRows(dictionary: Dictionary, rows: readonly InterpretedTable
       ...(item ? { item } : {}),
       text: text(row, columns.explanation.id) ?? '',
       cells: [...row.cells.values()].map((cell) => cell.location),
+      unreadable: [...row.cells.values()].some((cell) => cell.filled && cell.value === undefined),
     };
   });
 }
