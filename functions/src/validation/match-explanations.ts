@@ -11,6 +11,7 @@
  * the findings with explanations attached, and a notice per row that matched nothing
  */
 import type { Dictionary } from '../dictionary/load-dictionary.js';
+import { ALL_ITEMS_LABEL } from '../dictionary/reporting-policy.js';
 import { ALL_ITEMS_CODE, CANNOT_REPORT_CODE } from '../dictionary/table-roles.js';
 import { type CellLocation, describeCellRefs, describeLocation, type Finding } from './findings.js';
 import type { InterpretedReturn, InterpretedTableRow } from './interpret-values.js';
@@ -51,7 +52,7 @@ export function matchExplanations(
       continue;
     }
     if (!row.rule) {
-      unmatched.push({ row, why: 'does not say which warning it explains' });
+      unmatched.push({ row, why: 'does not say which warning it explains, so it explains nothing.' });
       continue;
     }
     const rule = dictionary.rule(row.rule);
@@ -59,7 +60,7 @@ export function matchExplanations(
     if (!row.item) {
       unmatched.push({
         row,
-        why: `names the warning ${ruleName} but not the item it explains; choose the item, or “all items” to explain that warning on every item`,
+        why: `names the warning ${ruleName} but not the item it explains, so it explains nothing. Choose the item, or “${ALL_ITEMS_LABEL}” to explain that warning on every item it is about.`,
       });
       continue;
     }
@@ -73,12 +74,15 @@ export function matchExplanations(
       const item = row.item === ALL_ITEMS_CODE ? undefined : dictionary.item(row.item);
       unmatched.push({
         row,
-        why: `explains the warning ${ruleName}${item ? ` on ${lowerFirst(item.name)}` : ''}, but this return has no such warning`,
+        why: `explains the warning ${ruleName}${item ? ` on ${lowerFirst(item.name)}` : ''}, but this return has no such warning, so it explains nothing.`,
       });
       continue;
     }
     if (!row.text) {
-      unmatched.push({ row, why: `chooses the warning ${ruleName} but gives no explanation` });
+      unmatched.push({
+        row,
+        why: `chooses the warning ${ruleName} but gives no explanation, so it explains nothing.`,
+      });
       continue;
     }
     for (const finding of matches) texts.set(finding, [...(texts.get(finding) ?? []), row.text]);
@@ -90,8 +94,12 @@ export function matchExplanations(
     const text = [finding.explanation, ...added].filter(Boolean).join(' ');
     return { ...finding, explanation: text };
   });
+  // The warnings a row could explain: a rule's, or a figure not reported with no reason given.
   const stillUnexplained = explained.filter(
-    (finding) => finding.severity === 'warning' && finding.explanation === undefined && finding.ruleId,
+    (finding) =>
+      finding.severity === 'warning' &&
+      finding.explanation === undefined &&
+      (finding.ruleId !== undefined || finding.code === 'value.not_reported'),
   );
   const remaining =
     stillUnexplained.length === 0
@@ -102,7 +110,7 @@ export function matchExplanations(
     return {
       code: 'explanation.unmatched',
       severity: 'notice',
-      message: `Row ${row.index} of the ${lowerFirst(dictionary.explanations.table.label)} (${describeLocation(row.cells)}) ${why}, so it explains nothing. This does not affect whether the return is accepted. ${remaining}`,
+      message: `Row ${row.index} of the ${lowerFirst(dictionary.explanations.table.label)} (${describeLocation(row.cells)}) ${why} This does not affect whether the return is accepted. ${remaining}`,
       sheet: first.sheet,
       cell: describeCellRefs(row.cells.filter((cell) => cell.sheet === first.sheet)),
       ...(row.rule ? { ruleId: row.rule } : {}),
@@ -120,12 +128,12 @@ function cannotReportProblem(
   interpreted: InterpretedReturn,
 ): string | undefined {
   if (!row.item || row.item === ALL_ITEMS_CODE) {
-    return 'says a figure cannot be reported but not which one; choose the item';
+    return 'says a figure cannot be reported but not which one. Please choose the item.';
   }
   const item = dictionary.item(row.item);
   if (!item) return undefined;
   if (interpreted.values.items[item.id] !== undefined) {
-    return `says ${lowerFirst(item.name)} cannot be reported, but its cell holds a figure, which is used as reported; if it cannot be reported, clear the cell`;
+    return `says ${lowerFirst(item.name)} cannot be reported, but its cell holds a figure, which is used as reported. If it cannot be reported, please clear the cell.`;
   }
   return undefined;
 }
@@ -154,6 +162,7 @@ function describeWarning(finding: Finding, dictionary: Dictionary): string {
   const rule = finding.ruleId ? dictionary.rule(finding.ruleId) : undefined;
   const item = finding.itemId ? dictionary.item(finding.itemId) : undefined;
   const where = finding.cells[0] ? ` (${describeLocation([finding.cells[0]])})` : '';
+  if (finding.code === 'value.not_reported' && item) return `${item.name} not reported, with no reason given${where}`;
   return `${rule ? `${rule.title} (${rule.id})` : finding.code}${item ? ` on ${lowerFirst(item.name)}` : ''}${where}`;
 }
 
