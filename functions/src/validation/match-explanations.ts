@@ -162,7 +162,8 @@ function describeWarning(finding: Finding, dictionary: Dictionary): string {
   const rule = finding.ruleId ? dictionary.rule(finding.ruleId) : undefined;
   const item = finding.itemId ? dictionary.item(finding.itemId) : undefined;
   const where = finding.cells[0] ? ` (${describeLocation([finding.cells[0]])})` : '';
-  if (finding.code === 'value.not_reported' && item) return `${item.name} not reported, with no reason given${where}`;
+  if (finding.code === 'value.not_reported' && item)
+    return `${item.name} not reported, with no reason given${where}`;
   return `${rule ? `${rule.title} (${rule.id})` : finding.code}${item ? ` on ${lowerFirst(item.name)}` : ''}${where}`;
 }
 
