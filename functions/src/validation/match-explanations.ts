@@ -101,9 +101,12 @@ export function matchExplanations(
       finding.explanation === undefined &&
       (finding.ruleId !== undefined || finding.code === 'value.not_reported'),
   );
+  const anyWarnings = explained.some((finding) => finding.severity === 'warning');
   const remaining =
     stillUnexplained.length === 0
-      ? 'Every warning in this return is explained.'
+      ? anyWarnings
+        ? 'Every warning in this return is explained.'
+        : 'This return has no warnings to explain.'
       : `${stillUnexplained.length === 1 ? 'The warning still unexplained is' : 'The warnings still unexplained are'} ${listWords(stillUnexplained.map((finding) => describeWarning(finding, dictionary)))}.`;
   const notices = unmatched.map(({ row, why }): Finding => {
     const first = row.cells[0] as CellLocation;
