@@ -10,6 +10,7 @@ import { completeness } from '../../functions/src/aggregation/completeness.js';
 import { withExplanations } from '../../functions/src/demo/synthetic-return.js';
 import { CANNOT_REPORT_POLICY } from '../../functions/src/dictionary/reporting-policy.js';
 import type { ReturnValues } from '../../functions/src/returns/return-values.js';
+import { tidyRows } from '../../functions/src/summaries/write-summary.js';
 import type { CurrentReturn } from '../../functions/src/returns/submission.js';
 import type { HistoricReturn } from '../../functions/src/validation/check-rules.js';
 import { reportSchema, type ValidationReport } from '../../functions/src/validation/report.js';
@@ -193,6 +194,10 @@ describe.runIf(hasOpenpyxl)('explanations, filled by openpyxl', () => {
       now: CHECKED_ON,
     });
     expect(cell).toMatchObject({ state: 'accepted', notReported: ['QUAL.FEEDBACK_N', 'HV.DUE_2Y'] });
+    // The tidy data (the Data sheet and CSV) has no row for it: never a zero.
+    const tidy = [...tidyRows(summary, reference.sites.sites, cell ? [cell] : [])].map((row) => row.values);
+    expect(tidy.filter((row) => row[1] === 'BLK' && row[2] === 'HV.DUE_2Y')).toEqual([]);
+    expect(tidy.filter((row) => row[1] === 'LAM' && row[2] === 'HV.DUE_2Y')).toHaveLength(1);
   });
 
   it('says the same policy, in the same words, for a blank and for "N/A" without a row', async () => {
