@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { withExplanations } from '../../functions/src/demo/synthetic-return.js';
 import { chosenCode } from '../../functions/src/validation/interpret-values.js';
 import type { ValidationReport } from '../../functions/src/validation/report.js';
+import { editWorkbook } from '../support/edit-workbook.js';
 import { testReference } from '../support/reference.js';
 import { filledReturn, validate, validValues, withItems } from '../support/returns.js';
 
@@ -89,5 +90,30 @@ describe('rows that do not do what they say', () => {
     const report = await validate(await filledReturn(values));
     expect(report.status).toBe('accepted');
     expect(notices(report)).toEqual([expect.stringContaining('This return has no warnings to explain.')]);
+  });
+});
+
+describe('a workbook from a template made before explanations named their item', () => {
+  it('is still read, and each row is pointed out as not saying which item it explains', async () => {
+    const base = validValues();
+    const values = withExplanations(
+      dictionary,
+      withItems(base, { 'REACH.CHILD_YTD': (base.items['REACH.ELIG_POP'] as number) + 3 }),
+      [{ rule: 'R05', item: '', explanation: 'Families moved in.' }],
+    );
+    const { table, columns } = dictionary.explanations;
+    const itemName = `${table.id}.${columns.item.id}`;
+    const older = await editWorkbook(await filledReturn(values), {}, (workbook) => {
+      const [range] = workbook.definedNames.getRanges(itemName).ranges;
+      workbook.definedNames.remove(range as string, itemName);
+      const meta = workbook.getWorksheet('_meta');
+      meta?.eachRow((row) => {
+        if (row.getCell(2).value === itemName)
+          for (const column of [1, 2, 3, 4]) row.getCell(column).value = null;
+      });
+    });
+    const report = await validate(older);
+    expect(report.findings.map((finding) => finding.code)).toEqual(['R05', 'explanation.unmatched']);
+    expect(report.status).toBe('accepted-with-warnings');
   });
 });
