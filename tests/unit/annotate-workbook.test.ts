@@ -111,7 +111,13 @@ function brokenValues(): ReturnValues {
     items,
     tables: {
       ...clean.tables,
-      EXPLANATIONS: [{ RULE: 'R10', TEXT: 'The maternity unit changed its recording system in August.' }],
+      EXPLANATIONS: [
+        {
+          RULE: 'R10',
+          ITEM: 'ALL',
+          TEXT: 'The maternity unit changed its recording system in August.',
+        },
+      ],
     },
   };
 }

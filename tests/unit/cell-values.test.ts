@@ -113,7 +113,7 @@ describe('a count cell', () => {
       'a blank',
       (cell: ExcelJS.Cell) => (cell.value = null),
       'value.missing',
-      /is blank\. Every required figure must be reported: enter 0 where there were none/,
+      /is blank\. Enter 0 where there were none\. If you cannot report a figure this quarter, leave its cell blank and add a row to the explanations table/,
     ],
   ])('refuses %s with a finding at its cell', async (_what, edit, code, message) => {
     const { report } = await typeInto('REACH.NEW_Q', edit);

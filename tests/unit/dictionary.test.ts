@@ -75,7 +75,16 @@ describe('the 2025-26 dictionary', () => {
       'SERVICES.COMPLETED',
     ]);
     expect(dictionary.table('SERVICES')?.rows).toBe(60);
-    expect(dictionary.table('EXPLANATIONS')?.columns.map((column) => column.type)).toEqual(['code', 'text']);
+    expect(dictionary.table('EXPLANATIONS')?.columns.map((column) => column.type)).toEqual([
+      'code',
+      'code',
+      'text',
+    ]);
+    expect(dictionary.services.table.id).toBe('SERVICES');
+    expect(dictionary.services.columns.attendances.id).toBe('ATTEND');
+    expect(dictionary.explanations.columns.explanation.id).toBe('TEXT');
+    expect(dictionary.codeLists.get('explanation_kinds')?.at(-1)?.code).toBe('CANNOT_REPORT');
+    expect(dictionary.codeLists.get('return_items')?.[0]?.code).toBe('ALL');
     expect(dictionary.codeLists.get('warning_rules')?.map((code) => code.code)).toEqual([
       'R05',
       'R08',

@@ -118,7 +118,7 @@ describe('each rule broken on purpose', () => {
     );
     expect(finding.itemId).toBe('HV.NBV_14D');
     expect(finding.message).toMatch(
-      /^New birth visit within 14 days \('How well' C\d+\) is [\d,]+, which is more than infants turning 30 days \(C\d+\)/,
+      /^Infants with a new birth visit within 14 days \('How well' C\d+\) is [\d,]+, which is more than infants turning 30 days \(C\d+\)/,
     );
   });
 
@@ -269,7 +269,9 @@ describe('warnings and their explanations', () => {
       items: { ...q2.items, 'REACH.ELIG_POP': (q2.items['REACH.CHILD_YTD'] as number) - 10 },
       tables: {
         ...q2.tables,
-        EXPLANATIONS: [{ RULE: 'R05', TEXT: 'Families moved into new housing in the wards.' }],
+        EXPLANATIONS: [
+          { RULE: 'R05', ITEM: 'REACH.CHILD_YTD', TEXT: 'Families moved into new housing in the wards.' },
+        ],
       },
     };
     const report = await check(values);

@@ -43,6 +43,8 @@ export interface Figure {
   readonly quarters?: number;
   /** Why there is no value, when that is by design rather than missing data. */
   readonly notApplicable?: string;
+  /** Sites whose accepted return said they cannot report this item (quarter levels): not reported, never zero. */
+  readonly notReportedBy?: readonly string[];
 }
 
 export type Comparison = 'better' | 'similar' | 'worse' | 'not compared';
@@ -147,7 +149,10 @@ export function summarise(input: SummaryInput): ProgrammeSummary {
       const figures: Map<string, Figure> = new Map();
       for (const item of items) {
         const value = entry.values.items[item.id];
-        figures.set(item.id, typeof value === 'number' ? { value, sites: 1 } : { sites: 0 });
+        figures.set(
+          item.id,
+          typeof value === 'number' ? { value, sites: 1 } : { sites: 0, ...notReportedBy([entry], item.id) },
+        );
       }
       const before = siteQuarter.get(`${entry.site} ${formatPeriod(previousPeriod(quarter))}`);
       siteQuarter.set(
@@ -158,7 +163,10 @@ export function summarise(input: SummaryInput): ProgrammeSummary {
 
     const programmeItems = new Map<string, Figure>();
     for (const item of items) {
-      programmeItems.set(item.id, sumAcrossSites(ofQuarter.map((entry) => entry.values.items[item.id])));
+      programmeItems.set(item.id, {
+        ...sumAcrossSites(ofQuarter.map((entry) => entry.values.items[item.id])),
+        ...notReportedBy(ofQuarter, item.id),
+      });
     }
     const programme = withIndicators(
       programmeItems,
@@ -278,6 +286,14 @@ function sumAcrossSites(values: readonly unknown[]): Figure {
   return { value: roundMoney(numbers.reduce((a, b) => a + b, 0)), sites: numbers.length };
 }
 
+/** The sites among these returns that said they cannot report the item, when any did. */
+function notReportedBy(returns: readonly AcceptedReturn[], itemId: string): Pick<Figure, 'notReportedBy'> {
+  const sites = returns
+    .filter((entry) => entry.values.notReported?.includes(itemId))
+    .map((entry) => entry.site);
+  return sites.length > 0 ? { notReportedBy: sites } : {};
+}
+
 function notSummedOverQuarters(item: Item): Figure {
   return {
     sites: 0,
@@ -363,7 +379,9 @@ function withIndicators(
 
 /** The services table by outcome domain, across every site's return for a quarter. */
 function aggregateServices(dictionary: Dictionary, returns: readonly AcceptedReturn[]): DomainServices[] {
-  const domains = dictionary.codeLists.get('domain') ?? [];
+  // By role, not by ID: the dictionary says which table and columns these are.
+  const { table, columns } = dictionary.services;
+  const domains = dictionary.codeLists.get(columns.domain.codeList ?? '') ?? [];
   return domains.map((domain) => {
     let services = 0;
     let sessions = 0;
@@ -372,14 +390,14 @@ function aggregateServices(dictionary: Dictionary, returns: readonly AcceptedRet
     let completed = 0;
     const sites = new Set<string>();
     for (const entry of returns) {
-      for (const row of entry.values.tables.SERVICES ?? []) {
-        if (row.DOMAIN !== domain.code) continue;
+      for (const row of entry.values.tables[table.id] ?? []) {
+        if (row[columns.domain.id] !== domain.code) continue;
         services++;
         sites.add(entry.site);
-        sessions += numberOr0(row.SESSIONS);
-        attendances += numberOr0(row.ATTEND);
-        serviceUsers += numberOr0(row.USERS);
-        completed += numberOr0(row.COMPLETED);
+        sessions += numberOr0(row[columns.sessions.id]);
+        attendances += numberOr0(row[columns.attendances.id]);
+        serviceUsers += numberOr0(row[columns.unique_users.id]);
+        completed += numberOr0(row[columns.completed.id]);
       }
     }
     return {

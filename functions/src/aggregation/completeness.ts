@@ -36,6 +36,11 @@ export interface CompletenessCell {
   readonly submissionId?: string;
   /** Every file the site sent for the quarter, accepted or not. */
   readonly submissions: number;
+  /**
+   * Required items the current return says it cannot report this quarter
+   * (shown as not reported in every summary, never as zero). Empty when none.
+   */
+  readonly notReported: readonly string[];
 }
 
 export interface CompletenessInput {
@@ -69,6 +74,7 @@ export function completeness(input: CompletenessInput): CompletenessCell[] {
           receivedAt: current.receivedAt,
           submissionId: current.submissionId,
           submissions: sent.length,
+          notReported: current.values.notReported ?? [],
         });
       } else {
         cells.push({
@@ -78,6 +84,7 @@ export function completeness(input: CompletenessInput): CompletenessCell[] {
           late: pastDue,
           dueDate,
           submissions: sent.length,
+          notReported: [],
         });
       }
     }

@@ -373,9 +373,8 @@ export function syntheticReturn(
   if (!(scale > 0) || !Number.isFinite(scale)) throw new RangeError(`scale should be above 0, not ${scale}`);
   const previous = options.previous;
 
-  const servicesTable = dictionary.tables.find((table) => table.id === 'SERVICES');
-  const domainColumn = servicesTable?.columns.find((column) => column.type === 'code');
-  const domainCodes = (dictionary.codeLists.get(domainColumn?.codeList ?? 'domain') ?? []).map(
+  const services = dictionary.services;
+  const domainCodes = (dictionary.codeLists.get(services.columns.domain.codeList ?? '') ?? []).map(
     (code: Code) => code.code,
   );
   const profile = siteProfile(seed, site, scale, domainCodes);
@@ -486,9 +485,9 @@ export function syntheticReturn(
   known.set('REACH.NEW_Q', steady('REACH.NEW_Q', children * profile.newShare * quarter.jitter(0.06)));
 
   // Activity: the services table, and the totals that must agree with it.
-  const rows = servicesTable ? servicesRows(profile, quarter, scale, season, steady) : [];
-  known.set('ACT.SESSIONS', sum(rows.map((row) => row.SESSIONS as number)));
-  known.set('ACT.ATTEND', sum(rows.map((row) => row.ATTEND as number)));
+  const rows = servicesRows(profile, quarter, scale, season, steady);
+  known.set('ACT.SESSIONS', sum(rows.map((row) => row.sessions)));
+  known.set('ACT.ATTEND', sum(rows.map((row) => row.attendances)));
 
   // How well.
   const referrals = steady(
@@ -567,9 +566,55 @@ export function syntheticReturn(
     const value = known.get(item.id) ?? standIn(item, dictionary, site, period, quarter, steady);
     if (value !== undefined) items[item.id] = value;
   }
+  // Table rows keyed by the dictionary's column IDs, found by role.
+  const serviceRows = rows.map(
+    (row): TableRow =>
+      Object.fromEntries(
+        Object.entries(row).map(([role, value]) => [services.columns[role as keyof ServiceRow].id, value]),
+      ),
+  );
   const tables: Record<string, TableRow[]> = {};
-  for (const table of dictionary.tables) tables[table.id] = table === servicesTable ? rows : [];
+  for (const table of dictionary.tables) tables[table.id] = table === services.table ? serviceRows : [];
   return { items, tables };
+}
+
+/** One row of the services table, by column role. */
+interface ServiceRow {
+  readonly service_name: string;
+  readonly domain: string;
+  readonly sessions: number;
+  readonly attendances: number;
+  readonly unique_users: number;
+  readonly completed: number;
+}
+
+/** What an explanations table row says, by meaning rather than column ID. */
+export interface ExplanationEntry {
+  /** A warning rule's ID, or CANNOT_REPORT_CODE. */
+  readonly rule: string;
+  /** An item ID, or ALL_ITEMS_CODE. */
+  readonly item: string;
+  readonly explanation: string;
+}
+
+/** The return with these rows in its explanations table, keyed by the dictionary's column IDs. */
+export function withExplanations(
+  dictionary: Dictionary,
+  values: ReturnValues,
+  entries: readonly ExplanationEntry[],
+): ReturnValues {
+  const { table, columns } = dictionary.explanations;
+  const rows = entries.map(
+    (entry): TableRow => ({
+      [columns.rule.id]: entry.rule,
+      [columns.item.id]: entry.item,
+      [columns.explanation.id]: entry.explanation,
+    }),
+  );
+  return {
+    ...values,
+    tables: { ...values.tables, [table.id]: [...(values.tables[table.id] ?? []), ...rows] },
+  };
 }
 
 function servicesRows(
@@ -578,7 +623,7 @@ function servicesRows(
   scale: number,
   season: number,
   steady: (id: string, target: number) => number,
-): TableRow[] {
+): ServiceRow[] {
   // Draw every service's figures first, so the stream does not depend on the clamping below.
   const raw = profile.services.map((service) => {
     const sessions = service.sessions * scale * season * quarter.jitter(0.08);
@@ -613,12 +658,12 @@ function servicesRows(
     const attend = (sessions[i] as number) + (extra[i] as number);
     const users = Math.min(attend, Math.max(1, Math.round(attend / entry.visitsPerUser)));
     return {
-      NAME: entry.service.name,
-      DOMAIN: entry.service.domain,
-      SESSIONS: sessions[i] as number,
-      ATTEND: attend,
-      USERS: users,
-      COMPLETED: Math.min(users, Math.round(users * entry.completing)),
+      service_name: entry.service.name,
+      domain: entry.service.domain,
+      sessions: sessions[i] as number,
+      attendances: attend,
+      unique_users: users,
+      completed: Math.min(users, Math.round(users * entry.completing)),
     };
   });
 }
@@ -667,11 +712,11 @@ function emailFor(name: string, site: Site): string {
 function highlights(
   profile: SiteProfile,
   period: Period,
-  rows: readonly TableRow[],
+  rows: readonly ServiceRow[],
   quarter: Random,
 ): string {
   const named = (domain: string) =>
-    rows.find((row) => row.DOMAIN === domain)?.NAME ?? profile.services[0]?.name ?? 'our services';
+    rows.find((row) => row.domain === domain)?.service_name ?? profile.services[0]?.name ?? 'our services';
   const months = periodMonths(period);
   const openings = [
     `${named('CLD')} ran in two more family hubs in ${months}, and most places were taken within a week.`,

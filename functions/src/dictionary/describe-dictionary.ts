@@ -43,8 +43,15 @@ export function describeValue(
       return `Text, up to ${field.maxLength?.toLocaleString('en-GB')} characters`;
     case 'email':
       return 'Email address';
-    case 'code':
-      return `One of ${(dictionary.codeLists.get(field.codeList ?? '') ?? []).map((code) => code.code).join(', ')}`;
+    case 'code': {
+      const codes = dictionary.codeLists.get(field.codeList ?? '') ?? [];
+      return codes.length > 12
+        ? `One of ${codes.length} choices (the ${field.codeList} list: ${codes
+            .slice(0, 3)
+            .map((code) => code.code)
+            .join(', ')}, …)`
+        : `One of ${codes.map((code) => code.code).join(', ')}`;
+    }
     case 'site':
       return 'Site code (filled in)';
     case 'period':
@@ -139,7 +146,7 @@ function buildDocument(dictionary: Dictionary): Block[] {
       blocks.push({
         kind: 'heading',
         level: 3,
-        text: `Table ${table.id}: ${table.label} (up to ${table.rows} rows)`,
+        text: `Table ${table.id}: ${table.label} (up to ${table.rows} rows${table.role ? `; the ${table.role} table` : ''})`,
       });
       blocks.push({ kind: 'paragraph', text: table.definition });
       blocks.push({

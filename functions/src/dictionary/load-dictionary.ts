@@ -11,6 +11,7 @@ import { type Period, parsePeriod } from '../programme/periods.js';
 import { checkWithSchema, formatPath, parseYamlText, readYamlFile } from '../programme/reference-file.js';
 import { definedNameProblem } from './excel-names.js';
 import { type ItemExpression, parseExpression } from './expression.js';
+import { ALL_ITEMS_LABEL, CANNOT_REPORT_LABEL } from './reporting-policy.js';
 import { placeholdersIn, RULE_PLACEHOLDERS } from './rule-placeholders.js';
 import {
   type DictionaryFile,
@@ -22,16 +23,29 @@ import {
   type TableColumnSpec,
   type TableSpec,
 } from './schema.js';
-
-/** Code lists the product derives itself rather than reading from the file. */
-export const DERIVED_CODE_LISTS = ['warning_rules'] as const;
+import {
+  ALL_ITEMS_CODE,
+  CANNOT_REPORT_CODE,
+  type ColumnRoleOf,
+  columnRolesOf,
+  DERIVED_CODE_LISTS,
+  TABLE_ROLE_NAMES,
+  TABLE_ROLES,
+  type TableRoleName,
+} from './table-roles.js';
 
 export interface Code {
   readonly code: string;
   readonly label: string;
+  /** How the choice reads in a dropdown, when not the bare code: `Referrals received (QUAL.REFERRALS)`. */
+  readonly display?: string;
 }
 
-export type Item = ItemSpec & { readonly sectionSpec: SectionSpec };
+export type Item = ItemSpec & {
+  readonly sectionSpec: SectionSpec;
+  /** What the item is, standing alone: its `name`, or its label when that reads alone. */
+  readonly name: string;
+};
 
 export interface TableColumn extends TableColumnSpec {
   /** The defined name over the column's input cells, e.g. `SERVICES.SESSIONS`. */
@@ -41,6 +55,12 @@ export interface TableColumn extends TableColumnSpec {
 export interface Table extends Omit<TableSpec, 'columns'> {
   readonly columns: readonly TableColumn[];
   readonly sectionSpec: SectionSpec;
+}
+
+/** A table that plays a role, and the column playing each part of it. */
+export interface RoleTable<R extends TableRoleName> {
+  readonly table: Table;
+  readonly columns: { readonly [C in ColumnRoleOf<R>]: TableColumn };
 }
 
 export interface Indicator extends IndicatorSpec {
@@ -65,6 +85,10 @@ export interface Dictionary {
   readonly indicators: readonly Indicator[];
   readonly rules: readonly Rule[];
   readonly codeLists: ReadonlyMap<string, readonly Code[]>;
+  /** The services table, by role: aggregation's "services by domain" reads it. */
+  readonly services: RoleTable<'services'>;
+  /** The explanations table, by role: validation matches warnings against it. */
+  readonly explanations: RoleTable<'explanations'>;
   item(id: string): Item | undefined;
   table(id: string): Table | undefined;
   rule(id: string): Rule | undefined;
@@ -94,6 +118,7 @@ function assemble(file: string, spec: DictionaryFile): Dictionary {
   const items: Item[] = spec.items.map((item) => ({
     ...item,
     sectionSpec: sectionById.get(item.section) as SectionSpec,
+    name: item.name ?? item.label,
   }));
   const tables: Table[] = spec.tables.map((table) => ({
     ...table,
@@ -115,12 +140,34 @@ function assemble(file: string, spec: DictionaryFile): Dictionary {
       : rule,
   );
   const codeLists = new Map<string, readonly Code[]>(Object.entries(spec.codeLists));
-  codeLists.set(
-    'warning_rules',
-    rules.filter((rule) => rule.severity === 'warning').map((rule) => ({ code: rule.id, label: rule.title })),
-  );
+  const warnings = rules
+    .filter((rule) => rule.severity === 'warning')
+    .map((rule) => ({ code: rule.id, label: rule.title, display: `${rule.title} (${rule.id})` }));
+  codeLists.set(DERIVED_CODE_LISTS.warnings, warnings);
+  codeLists.set(DERIVED_CODE_LISTS.explanationKinds, [
+    ...warnings,
+    { code: CANNOT_REPORT_CODE, label: CANNOT_REPORT_LABEL, display: CANNOT_REPORT_LABEL },
+  ]);
+  codeLists.set(DERIVED_CODE_LISTS.returnItems, [
+    { code: ALL_ITEMS_CODE, label: ALL_ITEMS_LABEL, display: ALL_ITEMS_LABEL },
+    ...items
+      // Figures only: warnings are about them, and only they are summed, so only they can be "not reported".
+      .filter((item) => NUMERIC_TYPES.has(item.type))
+      .map((item) => ({ code: item.id, label: item.name, display: `${item.name} (${item.id})` })),
+  ]);
   const itemById = new Map(items.map((item) => [item.id, item]));
   const tableById = new Map(tables.map((table) => [table.id, table]));
+  // The load check guarantees each role exactly once, so these lookups cannot miss.
+  const roleTable = <R extends TableRoleName>(role: R): RoleTable<R> => {
+    const table = tables.find((candidate) => candidate.role === role) as Table;
+    const columns = Object.fromEntries(
+      Object.keys(columnRolesOf(role)).map((columnRole) => [
+        columnRole,
+        table.columns.find((column) => column.role === columnRole) as TableColumn,
+      ]),
+    ) as RoleTable<R>['columns'];
+    return { table, columns };
+  };
   const ruleById = new Map(rules.map((rule) => [rule.id, rule]));
   return {
     version: spec.version,
@@ -134,6 +181,8 @@ function assemble(file: string, spec: DictionaryFile): Dictionary {
     indicators,
     rules,
     codeLists,
+    services: roleTable('services'),
+    explanations: roleTable('explanations'),
     item: (id) => itemById.get(id),
     table: (id) => tableById.get(id),
     rule: (id) => ruleById.get(id),
@@ -174,7 +223,7 @@ function crossReferenceProblems(spec: DictionaryFile, raw: unknown): string[] {
     else names.set(key, `the ${what} at ${formatPath(path.slice(0, -1), raw)}`);
   };
 
-  const codeListNames = new Set([...Object.keys(spec.codeLists), ...DERIVED_CODE_LISTS]);
+  const codeListNames = new Set([...Object.keys(spec.codeLists), ...Object.values(DERIVED_CODE_LISTS)]);
   const checkValueFields = (
     field: ItemSpec | TableColumnSpec,
     path: PropertyKey[],
@@ -216,6 +265,11 @@ function crossReferenceProblems(spec: DictionaryFile, raw: unknown): string[] {
   spec.items.forEach((item, index) => {
     const path = ['items', index];
     claimName(item.id, [...path, 'id'], 'item');
+    if ([ALL_ITEMS_CODE, CANNOT_REPORT_CODE].includes(item.id.toUpperCase()))
+      at(
+        [...path, 'id'],
+        `${item.id} is kept for the explanations table's choices; please choose another ID`,
+      );
     if (!sectionIds.has(item.section)) at([...path, 'section'], `there is no section "${item.section}"`);
     checkValueFields(item, path, { allowIdentity: true });
     if (item.outlierTolerance !== undefined && !NUMERIC_TYPES.has(item.type)) {
@@ -250,6 +304,8 @@ function crossReferenceProblems(spec: DictionaryFile, raw: unknown): string[] {
     });
   });
 
+  checkRoles(spec, at);
+
   const itemById = new Map(spec.items.map((item) => [item.id, item]));
   const requireItem = (id: string, path: PropertyKey[], { numeric }: { numeric: boolean }) => {
     const item = itemById.get(id);
@@ -262,12 +318,16 @@ function crossReferenceProblems(spec: DictionaryFile, raw: unknown): string[] {
     else for (const term of parsed.expression.terms) requireItem(term.itemId, path, { numeric: true });
   };
 
+  // Indicator domains are the services table's outcome domains.
+  const domainList =
+    spec.tables.find((table) => table.role === 'services')?.columns.find((column) => column.role === 'domain')
+      ?.codeList ?? 'domain';
   spec.indicators.forEach((indicator, index) => {
     claimName(indicator.id, ['indicators', index, 'id'], 'indicator');
     requireExpression(indicator.numerator, ['indicators', index, 'numerator']);
     requireExpression(indicator.denominator, ['indicators', index, 'denominator']);
-    if (indicator.domain && !spec.codeLists.domain?.some((code) => code.code === indicator.domain)) {
-      at(['indicators', index, 'domain'], `"${indicator.domain}" is not in the domain code list`);
+    if (indicator.domain && !spec.codeLists[domainList]?.some((code) => code.code === indicator.domain)) {
+      at(['indicators', index, 'domain'], `"${indicator.domain}" is not in the ${domainList} code list`);
     }
   });
 
@@ -292,6 +352,83 @@ function crossReferenceProblems(spec: DictionaryFile, raw: unknown): string[] {
     }
   });
   return problems;
+}
+
+/**
+ * Each table role the product reads is given to exactly one table, and each of
+ * its column roles to exactly one column of a fitting type: a renamed column
+ * then still means what it meant, and a missing one stops the load rather than
+ * being read as nothing.
+ */
+function checkRoles(spec: DictionaryFile, at: (path: PropertyKey[], message: string) => void): void {
+  const describeTable = (index: number) => `tables[${index}] (${spec.tables[index]?.id})`;
+  for (const role of TABLE_ROLE_NAMES) {
+    const holders = spec.tables.flatMap((table, index) => (table.role === role ? [index] : []));
+    if (holders.length === 0) {
+      at(
+        ['tables'],
+        `no table has the role ${role}; one table must be ${TABLE_ROLES[role].what}, marked \`role: ${role}\``,
+      );
+    }
+    for (const index of holders.slice(1)) {
+      at(
+        ['tables', index, 'role'],
+        `the role ${role} is already given to ${describeTable(holders[0] as number)}; each role belongs to one table`,
+      );
+    }
+  }
+  spec.tables.forEach((table, tableIndex) => {
+    const path = ['tables', tableIndex];
+    if (!table.role) {
+      table.columns.forEach((column, columnIndex) => {
+        if (column.role)
+          at(
+            [...path, 'columns', columnIndex, 'role'],
+            `the column has the role ${column.role}, but its table has no role`,
+          );
+      });
+      return;
+    }
+    const roles = columnRolesOf(table.role as TableRoleName);
+    table.columns.forEach((column, columnIndex) => {
+      const columnPath = [...path, 'columns', columnIndex];
+      if (!column.role) return; // a column the product's logic does not read, such as a note
+      const wanted = roles[column.role];
+      if (!wanted) {
+        at(
+          [...columnPath, 'role'],
+          `${column.role} is not a role in the ${table.role} table (its roles are ${Object.keys(roles).join(', ')})`,
+        );
+        return;
+      }
+      const earlier = table.columns.findIndex((other) => other.role === column.role);
+      if (earlier !== columnIndex) {
+        at(
+          [...columnPath, 'role'],
+          `the role ${column.role} is already given to the column ${table.columns[earlier]?.id}; each role belongs to one column`,
+        );
+      }
+      if (!wanted.types.includes(column.type)) {
+        at(
+          [...columnPath, 'type'],
+          `the ${column.role} column (${wanted.what}) should be ${wanted.types.join(' or ')}, not ${column.type}`,
+        );
+      } else if (wanted.codeList && column.codeList !== wanted.codeList) {
+        at(
+          [...columnPath, 'codeList'],
+          `the ${column.role} column (${wanted.what}) should use the code list ${wanted.codeList}`,
+        );
+      }
+    });
+    for (const [columnRole, wanted] of Object.entries(roles)) {
+      if (!table.columns.some((column) => column.role === columnRole)) {
+        at(
+          [...path, 'columns'],
+          `no column has the role ${columnRole}; the ${table.role} table needs a column for ${wanted.what}, marked \`role: ${columnRole}\``,
+        );
+      }
+    }
+  });
 }
 
 interface RuleCheckContext {

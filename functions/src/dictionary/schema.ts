@@ -4,6 +4,7 @@
  * are checked in load-dictionary.ts, where the whole file is in view.
  */
 import { z } from 'zod';
+import { COLUMN_ROLE_NAMES, TABLE_ROLE_NAMES } from './table-roles.js';
 
 export const AGGREGATIONS = ['sum', 'unique_quarter', 'unique_ytd', 'snapshot', 'text'] as const;
 export const ITEM_TYPES = ['count', 'money', 'date', 'text', 'email', 'code', 'site', 'period'] as const;
@@ -35,6 +36,12 @@ export const itemSchema = z.strictObject({
   id: text,
   section: text,
   group: text.optional(),
+  /**
+   * What the item is when it stands alone, in messages and summaries, where the
+   * label leans on its group or the row above ("of which under 2,500 g").
+   * Defaults to the label.
+   */
+  name: text.optional(),
   unit: text,
   required: z.boolean(),
   /** R14: largest relative change against the site's recent quarters before a warning. */
@@ -42,10 +49,17 @@ export const itemSchema = z.strictObject({
   ...valueFields,
 });
 
-export const tableColumnSchema = z.strictObject({ id: text, ...valueFields });
+export const tableColumnSchema = z.strictObject({
+  id: text,
+  /** The part the column plays in its table's role (see table-roles.ts). */
+  role: z.enum(COLUMN_ROLE_NAMES).optional(),
+  ...valueFields,
+});
 
 export const tableSchema = z.strictObject({
   id: text,
+  /** The part the table plays for the product's own logic (see table-roles.ts). */
+  role: z.enum(TABLE_ROLE_NAMES as [string, ...string[]]).optional(),
   section: text,
   label: text,
   definition: text,

@@ -40,6 +40,7 @@ import {
   describeCellRefs,
   describeLocation,
   type Finding,
+  SEVERITY_LABELS,
 } from '../validation/findings.js';
 import type { ValidationReport } from '../validation/report.js';
 import { writeZip } from '../xlsx/zip-writer.js';
@@ -286,7 +287,8 @@ function collectNotes(
 ): Map<number, Map<number, CellNote>> {
   const bySheet = new Map<number, Map<number, CellNote>>();
   for (const finding of findings) {
-    const highlight: Highlight = finding.severity === 'warning' ? 'warning' : 'error';
+    const highlight: Highlight =
+      finding.severity === 'warning' || finding.severity === 'notice' ? 'warning' : 'error';
     const message = noteText(finding);
     for (const cell of finding.cells) {
       const sheetIndex = findSheet(sheets, cell.sheet);
@@ -304,7 +306,7 @@ function collectNotes(
 }
 
 function noteText(finding: Finding): string {
-  const label = finding.severity === 'warning' ? 'Warning' : 'Error';
+  const label = SEVERITY_LABELS[finding.severity];
   const explanation = finding.explanation ? `\nYour explanation: ${finding.explanation}` : '';
   return `${label}: ${finding.message}${explanation}`;
 }
@@ -1277,8 +1279,8 @@ function feedbackSheet(
     const cells: FeedbackCell[] = [
       {
         column: 1,
-        text: finding.severity === 'warning' ? 'Warning' : 'Error',
-        style: finding.severity === 'warning' ? s.warning : s.error,
+        text: SEVERITY_LABELS[finding.severity],
+        style: finding.severity === 'warning' || finding.severity === 'notice' ? s.warning : s.error,
       },
       { column: 2, text: finding.ruleId ?? finding.code, style: s.body },
       { column: 3, text: place.sheet, style: place.location ? s.link : s.body },

@@ -6,7 +6,8 @@
  * its Q1 stands); Lambeth's Q2 has a warning it explains.
  */
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { syntheticReturn } from '../demo/synthetic-return.js';
+import { syntheticReturn, withExplanations } from '../demo/synthetic-return.js';
+import type { Dictionary } from '../dictionary/load-dictionary.js';
 import { formatPeriod, type Period } from '../programme/periods.js';
 import type { ReferenceData } from '../reference/reference-data.js';
 import type { ReturnValues } from '../returns/return-values.js';
@@ -42,7 +43,7 @@ export async function loadDemo(
         values = withErrors(values);
         note = 'has errors: rejected, and its Q1 return stands';
       } else if (quarter === 2 && site.code === 'LAM') {
-        values = withExplainedWarning(values);
+        values = withExplainedWarning(dictionary, values);
         note = 'accepted with a warning it explains';
       }
       const template = await writeTemplate({
@@ -73,7 +74,7 @@ function withErrors(values: ReturnValues): ReturnValues {
 }
 
 /** Breastfeeding status unknown for about 8% (R08), with the partnership's explanation. */
-function withExplainedWarning(values: ReturnValues): ReturnValues {
+function withExplainedWarning(dictionary: Dictionary, values: ReturnValues): ReturnValues {
   const items = { ...values.items };
   const due = items['BF.DUE'] as number;
   const unknown = Math.ceil(due * 0.08);
@@ -85,16 +86,12 @@ function withExplainedWarning(values: ReturnValues): ReturnValues {
     items['BF.NONE'] = 0;
     items['BF.TOTAL'] = (items['BF.TOTAL'] as number) - (shift - none);
   }
-  return {
-    items,
-    tables: {
-      ...values.tables,
-      EXPLANATIONS: [
-        {
-          RULE: 'R08',
-          TEXT: 'Our health visiting provider moved to a new records system in August; breastfeeding status was not captured at some 6–8 week checks while staff were trained.',
-        },
-      ],
+  return withExplanations(dictionary, { ...values, items }, [
+    {
+      rule: 'R08',
+      item: 'BF.UNKNOWN',
+      explanation:
+        'Our health visiting provider moved to a new records system in August; breastfeeding status was not captured at some 6–8 week checks while staff were trained.',
     },
-  };
+  ]);
 }

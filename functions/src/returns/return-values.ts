@@ -14,6 +14,11 @@ export interface ReturnValues {
   readonly items: Readonly<Record<string, ItemValue>>;
   /** Table ID → its used rows in sheet order, each column ID → value. */
   readonly tables: Readonly<Record<string, readonly TableRow[]>>;
+  /**
+   * Required items the return says it cannot report this quarter (in its
+   * explanations table), left blank: not reported, never zero. Absent when none.
+   */
+  readonly notReported?: readonly string[];
 }
 
 export function numberValue(values: ReturnValues, itemId: string): number | undefined {

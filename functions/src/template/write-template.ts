@@ -73,8 +73,41 @@ const ERROR_MAX = 225;
 const thin = { style: 'thin' as const, color: { argb: COLOURS.border } };
 const box = { top: thin, left: thin, bottom: thin, right: thin };
 
+/**
+ * Dropdown choices too long for Excel's inline list (255 characters), such as
+ * every item in plain words, live in columns of the very hidden `_meta` sheet,
+ * right of its metadata, and the cell's list validation points at them.
+ */
+class ChoiceLists {
+  private readonly lists = new Map<string, { column: number; choices: readonly string[] }>();
+
+  /** The absolute range holding these choices, placed on first use. */
+  rangeFor(name: string, choices: readonly string[]): string {
+    let list = this.lists.get(name);
+    if (!list) {
+      list = { column: CHOICE_LISTS_FIRST_COLUMN + this.lists.size, choices };
+      this.lists.set(name, list);
+    }
+    const letter = columnLetters(list.column);
+    return `${quoteSheetName(META_SHEET)}!$${letter}$2:$${letter}$${choices.length + 1}`;
+  }
+
+  writeTo(sheet: ExcelJS.Worksheet): void {
+    for (const [name, { column, choices }] of this.lists) {
+      sheet.getCell(1, column).value = name;
+      choices.forEach((choice, index) => {
+        sheet.getCell(index + 2, column).value = choice;
+      });
+    }
+  }
+}
+
+/** Column J of `_meta`: clear of the key, value, sheet and cells columns (A–D) the reader uses. */
+const CHOICE_LISTS_FIRST_COLUMN = 10;
+
 export async function writeTemplate(request: TemplateRequest): Promise<Buffer> {
   const { dictionary, site, period, programme } = request;
+  const choiceLists = new ChoiceLists();
   const workbook = new ExcelJS.Workbook();
   const generatedAt = request.generatedAt ?? new Date();
   workbook.creator = programme.funder;
@@ -87,8 +120,8 @@ export async function writeTemplate(request: TemplateRequest): Promise<Buffer> {
 
   writeInstructions(workbook, request);
   const layouts = layoutSections(dictionary);
-  for (const layout of layouts) await writeSection(workbook, layout, request);
-  await writeMetadata(workbook, layouts, request, generatedAt);
+  for (const layout of layouts) await writeSection(workbook, layout, request, choiceLists);
+  await writeMetadata(workbook, layouts, request, generatedAt, choiceLists);
   // Open on the instructions, not on whichever sheet was written last.
   workbook.views = [
     { activeTab: 0, firstSheet: 0, x: 0, y: 0, width: 20000, height: 12000, visibility: 'visible' },
@@ -176,6 +209,7 @@ async function writeSection(
   workbook: ExcelJS.Workbook,
   layout: SectionLayout,
   request: TemplateRequest,
+  choiceLists: ChoiceLists,
 ): Promise<void> {
   const { dictionary, site, period } = request;
   const { section } = layout;
@@ -227,7 +261,7 @@ async function writeSection(
         break;
       }
       case 'item':
-        writeItemRow(sheet, entry.row, entry.item, request);
+        writeItemRow(sheet, entry.row, entry.item, request, choiceLists);
         workbook.definedNames.add(
           `${quoteSheetName(section.sheet)}!$${COLUMNS.value}$${entry.row}`,
           entry.item.id,
@@ -256,6 +290,8 @@ async function writeSection(
 
   for (const placement of layout.tables) {
     const { table, firstRow, lastRow } = placement;
+    // The explanations table's choices are sentences ("Referrals received (QUAL.REFERRALS)"): wrap them.
+    const explanations = table === dictionary.explanations.table;
     table.columns.forEach((column, index) => {
       const columnNumber = TABLE_FIRST_COLUMN + index;
       const letter = columnLetters(columnNumber);
@@ -264,13 +300,26 @@ async function writeSection(
       for (let row = firstRow; row <= lastRow; row++) {
         const cell = sheet.getCell(row, columnNumber);
         styleInput(cell, column.type);
+        if (explanations) cell.alignment = { wrapText: true, vertical: 'top' };
         if (last) sheet.mergeCells(row, columnNumber, row, 8);
       }
       const range = `$${letter}$${firstRow}:$${letter}$${lastRow}`;
       workbook.definedNames.add(`${quoteSheetName(section.sheet)}!${range}`, column.name);
-      const validation = dataValidationFor(column, request);
+      const validation = dataValidationFor(column, request, choiceLists);
       if (validation) addValidation(sheet, `${letter}${firstRow}:${letter}${lastRow}`, validation);
     });
+    if (explanations) {
+      // Room for a choice such as "Referrals with a first contact within 14 days (QUAL.CONTACT_14D)".
+      table.columns.forEach((column, index) => {
+        if (column.type === 'code') {
+          const sheetColumn = sheet.getColumn(TABLE_FIRST_COLUMN + index);
+          sheetColumn.width = Math.max(sheetColumn.width ?? 0, 44);
+        }
+      });
+      for (let row = firstRow; row <= lastRow; row++) sheet.getRow(row).height = 32;
+      const lastColumn = TABLE_FIRST_COLUMN + table.columns.length - 1;
+      if (lastColumn < 8) sheet.mergeCells(placement.headerRow, lastColumn, placement.headerRow, 8);
+    }
   }
 
   await sheet.protect('', {
@@ -283,7 +332,13 @@ async function writeSection(
   void dictionary;
 }
 
-function writeItemRow(sheet: ExcelJS.Worksheet, row: number, item: Item, request: TemplateRequest): void {
+function writeItemRow(
+  sheet: ExcelJS.Worksheet,
+  row: number,
+  item: Item,
+  request: TemplateRequest,
+  choiceLists: ChoiceLists,
+): void {
   const { site, period } = request;
   const id = sheet.getCell(`${COLUMNS.id}${row}`);
   id.value = item.id;
@@ -318,7 +373,7 @@ function writeItemRow(sheet: ExcelJS.Worksheet, row: number, item: Item, request
     sheet.mergeCells(`${COLUMNS.definition}${row}:${COLUMNS.last}${row}`);
     sheet.getRow(row).height = Math.max(rowHeight(item.definition, 88), rowHeight(item.label, 44));
   }
-  const validation = dataValidationFor(item, request);
+  const validation = dataValidationFor(item, request, choiceLists);
   if (validation) addValidation(sheet, `${COLUMNS.value}${row}`, validation);
 }
 
@@ -362,6 +417,7 @@ function rowHeight(text: string, charactersPerLine: number): number {
 function dataValidationFor(
   field: Pick<Item, 'type' | 'label' | 'definition' | 'min' | 'maxLength' | 'codeList'> | TableColumn,
   request: TemplateRequest,
+  choiceLists: ChoiceLists,
 ): ExcelJS.DataValidation | undefined {
   const { dictionary, site, period } = request;
   const common = {
@@ -417,6 +473,28 @@ function dataValidationFor(
       };
     case 'code': {
       const codes = (dictionary.codeLists.get(field.codeList ?? '') ?? []) as readonly Code[];
+      if (codes.some((code) => code.display !== undefined)) {
+        // Plain words with the code in brackets, from a range (they pass Excel's 255-character
+        // inline limit). A warning, not a stop: a typed bare code ("R14") is read as well.
+        return {
+          ...common,
+          errorStyle: 'warning',
+          error: truncate(
+            `Please choose from the list. You can also type the code alone, such as ${codes
+              .slice(0, 2)
+              .map((code) => code.code)
+              .join(' or ')}.`,
+            ERROR_MAX,
+          ),
+          type: 'list',
+          formulae: [
+            choiceLists.rangeFor(
+              field.codeList ?? '',
+              codes.map((code) => code.display ?? code.code),
+            ),
+          ],
+        };
+      }
       return list(
         codes.map((code) => code.code),
         `Choose one of: ${codes.map((code) => `${code.code} (${code.label})`).join(', ')}.`,
@@ -442,6 +520,7 @@ async function writeMetadata(
   layouts: readonly SectionLayout[],
   request: TemplateRequest,
   generatedAt: Date,
+  choiceLists: ChoiceLists,
 ): Promise<void> {
   const { dictionary, site, period } = request;
   const sheet = workbook.addWorksheet(META_SHEET, { state: 'veryHidden' });
@@ -475,6 +554,7 @@ async function writeMetadata(
       if (value !== undefined) sheet.getCell(index + 1, column + 1).value = value;
     });
   });
+  choiceLists.writeTo(sheet);
   await sheet.protect('', {});
 }
 

@@ -98,9 +98,14 @@ class ReturnView {
     return this.dictionary.item(itemId) as Item;
   }
 
-  /** A label as it reads mid-sentence: "infants due a check", but "ASQ-3 reviews" kept. */
+  /** What the item is, standing alone (its dictionary name), at the start of a sentence. */
+  name(itemId: string): string {
+    return this.item(itemId).name;
+  }
+
+  /** The item's name as it reads mid-sentence: "infants due a check", but "ASQ-3 reviews" kept. */
   label(itemId: string): string {
-    const label = this.item(itemId).label;
+    const label = this.item(itemId).name;
     return /^[A-Z][a-z]/.test(label) ? label.charAt(0).toLowerCase() + label.slice(1) : label;
   }
 
@@ -185,7 +190,7 @@ const RULE_CHECKS: { [K in Rule['kind']]: Check<K> } = {
       finding(
         rule,
         {
-          leftLabel: view.item(rule.left).label,
+          leftLabel: view.name(rule.left),
           leftCell: describeLocation([leftCell]),
           leftValue: view.show(rule.left, left),
           rightLabel: view.label(rule.right),
@@ -229,7 +234,7 @@ const RULE_CHECKS: { [K in Rule['kind']]: Check<K> } = {
       finding(
         rule,
         {
-          itemLabel: view.item(rule.item).label,
+          itemLabel: view.name(rule.item),
           itemCell: describeLocation([cell]),
           value: view.show(rule.item, value),
           previousPeriod: describePeriod(previous),
@@ -257,7 +262,7 @@ const RULE_CHECKS: { [K in Rule['kind']]: Check<K> } = {
         finding(
           rule,
           {
-            partLabel: view.item(pair.part).label.replace(/^of which /, ''),
+            partLabel: view.name(pair.part),
             partCell: describeLocation([partCell]),
             partValue: view.show(pair.part, part),
             totalLabel: view.label(pair.total),
@@ -301,7 +306,7 @@ const RULE_CHECKS: { [K in Rule['kind']]: Check<K> } = {
           finding(
             rule,
             {
-              lowerLabel: view.item(lowerId).label,
+              lowerLabel: view.name(lowerId),
               lowerCell: describeLocation([lowerCell]),
               lowerValue: view.show(lowerId, lower),
               upperLabel: view.label(upper.id),
@@ -337,12 +342,14 @@ const RULE_CHECKS: { [K in Rule['kind']]: Check<K> } = {
       const area = view.input.located.columns.get(`${table.id}.${total.column}`);
       const totalCell = view.location(total.total);
       const columnCells = cells.filter((cell) => cell?.filled).map((cell) => cell?.location as CellLocation);
+      // The message names the cells the finding highlights, so its ranges agree with its cell list.
       findings.push(
         finding(
           rule,
           {
             columnLabel: (column?.label ?? total.column).toLowerCase(),
-            columnRange: area ? describeArea(area) : '',
+            columnRange:
+              columnCells.length > 0 ? describeLocation(columnCells) : area ? describeArea(area) : '',
             columnSum: formatCount(sum),
             totalLabel: view.label(total.total),
             totalCell: describeCellNear(totalCell, area?.sheet),
@@ -439,7 +446,7 @@ const RULE_CHECKS: { [K in Rule['kind']]: Check<K> } = {
         finding(
           rule,
           {
-            itemLabel: item.label,
+            itemLabel: item.name,
             itemCell: describeLocation([cell]),
             value: view.show(item.id, value),
             change: `${change > 0 ? '+' : '−'}${formatPercent(Math.abs(change) / baseline, 0)}`,
@@ -471,7 +478,7 @@ const RULE_CHECKS: { [K in Rule['kind']]: Check<K> } = {
       finding(
         rule,
         {
-          whenLabel: view.item(rule.whenPositive).label,
+          whenLabel: view.name(rule.whenPositive),
           whenCell: describeLocation([whenCell]),
           whenValue: view.show(rule.whenPositive, when),
           alsoLabel: view.label(rule.alsoPositive),

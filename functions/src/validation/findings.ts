@@ -6,7 +6,15 @@
  * English built from the dictionary's words.
  */
 import { columnLetters, quoteSheetName } from '../dictionary/excel-names.js';
-import type { Severity } from '../dictionary/schema.js';
+import { SEVERITIES } from '../dictionary/schema.js';
+
+/**
+ * A finding's severity: a rule's (fatal, error, warning), or `notice`, for what
+ * is pointed out and changes nothing, such as an explanation that matches no
+ * warning. A notice never affects whether a return is accepted.
+ */
+export const FINDING_SEVERITIES = [...SEVERITIES, 'notice'] as const;
+export type FindingSeverity = (typeof FINDING_SEVERITIES)[number];
 
 export interface CellLocation {
   readonly sheet: string;
@@ -17,7 +25,7 @@ export interface CellLocation {
 export interface Finding {
   /** Stable: a rule ID (`R07`), or `file.*`, `template.*`, `value.*`. */
   readonly code: string;
-  readonly severity: Severity;
+  readonly severity: FindingSeverity;
   readonly message: string;
   readonly ruleId?: string;
   readonly itemId?: string;
@@ -34,7 +42,15 @@ export interface Finding {
   readonly explanation?: string;
 }
 
-export const SEVERITY_ORDER: Record<Severity, number> = { fatal: 0, error: 1, warning: 2 };
+/** How each severity is named to the person who sent the return. */
+export const SEVERITY_LABELS: Record<FindingSeverity, string> = {
+  fatal: 'Error',
+  error: 'Error',
+  warning: 'Warning',
+  notice: 'Note',
+};
+
+export const SEVERITY_ORDER: Record<FindingSeverity, number> = { fatal: 0, error: 1, warning: 2, notice: 3 };
 
 export function a1(location: Pick<CellLocation, 'row' | 'column'>): string {
   return `${columnLetters(location.column)}${location.row}`;
@@ -46,6 +62,17 @@ export function a1(location: Pick<CellLocation, 'row' | 'column'>): string {
  */
 export function describeCellRefs(cells: readonly CellLocation[]): string {
   const sorted = [...cells].sort((a, b) => a.column - b.column || a.row - b.row);
+  // One row of a table, left to right, is one range too.
+  const first = sorted[0];
+  const last = sorted.at(-1);
+  if (
+    first &&
+    last &&
+    sorted.length > 1 &&
+    sorted.every((cell, index) => cell.row === first.row && cell.column === first.column + index)
+  ) {
+    return `${a1(first)}:${a1(last)}`;
+  }
   const parts: string[] = [];
   let start = sorted[0];
   let previous = start;

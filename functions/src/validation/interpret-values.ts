@@ -10,6 +10,8 @@
  * mistake repeated forty times is one finding, not forty
  */
 import type { Code, Dictionary, Item, TableColumn } from '../dictionary/load-dictionary.js';
+import { CANNOT_REPORT_POLICY } from '../dictionary/reporting-policy.js';
+import { CANNOT_REPORT_CODE } from '../dictionary/table-roles.js';
 import { type Period, periodStart } from '../programme/periods.js';
 import type { Cell, WorkbookContents } from '../reading/read-workbook.js';
 import type { ItemValue, ReturnValues, TableRow } from '../returns/return-values.js';
@@ -48,6 +50,8 @@ export interface InterpretedReturn {
   /** Items whose cells held something unusable: rules on them are not run, to say each mistake once. */
   readonly unusable: ReadonlySet<string>;
   readonly tables: ReadonlyMap<string, readonly InterpretedTableRow[]>;
+  /** Required items left blank that the explanations table says cannot be reported this quarter. */
+  readonly notReported: readonly string[];
 }
 
 type Field =
@@ -57,7 +61,7 @@ type Field =
 /** One cell's problem, before grouping. */
 interface Problem {
   readonly code: string;
-  readonly severity: 'error' | 'warning';
+  readonly severity: 'error' | 'warning' | 'notice';
   readonly location: CellLocation;
   readonly itemId?: string;
   readonly subject: string;
@@ -80,8 +84,14 @@ export function interpretValues(
 ): InterpretedReturn {
   const { dictionary } = located;
   const problems: Problem[] = [];
+  const findings: Finding[] = [];
   const items: Record<string, ItemValue> = {};
   const unusable = new Set<string>();
+  const notReported: string[] = [];
+
+  // Tables first: the explanations table says which blank items cannot be reported.
+  const { tables, tableValues } = interpretTables(located, contents, context, problems);
+  const cannotReport = cannotReportRows(dictionary, tables);
 
   for (const item of dictionary.items) {
     const location = located.items.get(item.id);
@@ -90,9 +100,17 @@ export function interpretValues(
       continue;
     }
     const cell = contents.cell(location.sheet, location.row, location.column);
-    const subject = `${item.label} (${describeLocation([location])})`;
+    const subject = `${item.name} (${describeLocation([location])})`;
     const result = interpretCell(cell, item, dictionary, contents.date1904, context);
-    if ('problem' in result) {
+    const said = cannotReport.get(item.id);
+    // "N/A" in a cell the site says it cannot report means what the row says: not reported.
+    const notAvailable =
+      'problem' in result && result.problem.code === 'value.not_a_number' && result.problem.notAvailable;
+    if (said && item.required && (notAvailable || (!('problem' in result) && result.value === undefined))) {
+      unusable.add(item.id);
+      notReported.push(item.id);
+      findings.push(notReportedFinding(item, location, subject, said));
+    } else if ('problem' in result) {
       unusable.add(item.id);
       problems.push(buildProblem(result.problem, location, subject, item.id));
     } else if (result.value !== undefined) {
@@ -107,16 +125,33 @@ export function interpretValues(
         subject,
         expected: 'a figure',
         single: `${subject} is blank.`,
-        advice:
-          'Every required figure must be reported: enter 0 where there were none. A blank means "not reported", never zero.',
+        advice: `Enter 0 where there were none. ${CANNOT_REPORT_POLICY}`,
         group: (count) => `${count} required figures are blank`,
       });
     }
   }
 
+  return {
+    values: { items, tables: tableValues, ...(notReported.length > 0 ? { notReported } : {}) },
+    findings: [...groupProblems(problems), ...findings],
+    unusable,
+    tables,
+    notReported,
+  };
+}
+
+function interpretTables(
+  located: LocatedReturn,
+  contents: WorkbookContents,
+  context: InterpretContext,
+  problems: Problem[],
+): { tables: Map<string, InterpretedTableRow[]>; tableValues: Record<string, TableRow[]> } {
+  const { dictionary } = located;
   const tables = new Map<string, InterpretedTableRow[]>();
   const tableValues: Record<string, TableRow[]> = {};
   for (const table of dictionary.tables) {
+    // A slip in the explanations table is pointed out, never an error: it cannot make a return worse.
+    const explanations = table === dictionary.explanations.table;
     const rows: InterpretedTableRow[] = [];
     const firstArea = located.columns.get(table.columns[0]?.name ?? '');
     const height = Math.min(
@@ -137,7 +172,14 @@ export function interpretValues(
         const result = interpretCell(cell, column, dictionary, contents.date1904, context);
         if ('problem' in result) {
           const subject = `${column.label} in row ${index} of the ${lowerFirst(table.label)} (${describeLocation([location])})`;
-          problems.push(buildProblem(result.problem, location, subject, undefined));
+          const problem = explanations
+            ? {
+                ...result.problem,
+                severity: 'notice' as const,
+                advice: `${result.problem.advice} Until then the row explains nothing; the rest of the return is unaffected.`,
+              }
+            : result.problem;
+          problems.push(buildProblem(problem, location, subject, undefined));
           cells.set(column.id, { location, filled });
         } else {
           cells.set(column.id, {
@@ -156,8 +198,50 @@ export function interpretValues(
       return values;
     });
   }
+  return { tables, tableValues };
+}
 
-  return { values: { items, tables: tableValues }, findings: groupProblems(problems), unusable, tables };
+/** Item ID → the reasons the explanations table gives for not reporting it ('' when none is given). */
+function cannotReportRows(
+  dictionary: Dictionary,
+  tables: ReadonlyMap<string, readonly InterpretedTableRow[]>,
+): Map<string, string[]> {
+  const { table, columns } = dictionary.explanations;
+  const reasons = new Map<string, string[]>();
+  for (const row of tables.get(table.id) ?? []) {
+    if (row.cells.get(columns.rule.id)?.value !== CANNOT_REPORT_CODE) continue;
+    const itemId = row.cells.get(columns.item.id)?.value;
+    if (typeof itemId !== 'string' || !dictionary.item(itemId)) continue;
+    const text = row.cells.get(columns.explanation.id)?.value;
+    const list = reasons.get(itemId) ?? [];
+    list.push(typeof text === 'string' ? text.trim() : '');
+    reasons.set(itemId, list);
+  }
+  return reasons;
+}
+
+/** A required item the site says it cannot report: accepted, with a warning, and never read as zero. */
+function notReportedFinding(
+  item: Item,
+  location: CellLocation,
+  subject: string,
+  reasons: readonly string[],
+): Finding {
+  const why = reasons.filter((reason) => reason !== '').join(' ');
+  return {
+    code: 'value.not_reported',
+    severity: 'warning',
+    message: why
+      ? `${subject} is not reported this quarter; the explanations table says why. It is shown as not reported in the funder's summaries, never as zero.`
+      : `${subject} is not reported this quarter, but the explanations table does not say why. Please add the reason to that row; the figure is shown as not reported in the funder's summaries, never as zero.`,
+    itemId: item.id,
+    itemLabel: item.label,
+    sheet: location.sheet,
+    cell: describeCellRefs([location]),
+    expected: 'a figure, or a reason it cannot be reported',
+    cells: [location],
+    ...(why ? { explanation: why } : {}),
+  };
 }
 
 function lowerFirst(text: string): string {
@@ -181,7 +265,9 @@ interface RawProblem {
   readonly says: string;
   readonly advice: string;
   readonly group: (count: number) => string;
-  readonly severity?: 'error' | 'warning';
+  readonly severity?: 'error' | 'warning' | 'notice';
+  /** The cell says "N/A", "-" or the like: the site may mean it cannot report the figure. */
+  readonly notAvailable?: boolean;
 }
 
 function buildProblem(
@@ -392,9 +478,10 @@ function notANumberProblem(seen: string, field: Field): RawProblem {
     expected: describeExpected(field),
     says: `holds “${shown}”, which is not a number.`,
     advice: notAvailable
-      ? 'If there were none, enter 0. If you cannot report the figure, leave the cell empty and say why in the commentary.'
+      ? `If there were none, enter 0. ${CANNOT_REPORT_POLICY}`
       : 'Please enter the figure as a number, with no words or symbols; put any notes in the commentary.',
     group: (count) => `${count} cells hold “${shown}”, which is not a number`,
+    ...(notAvailable ? { notAvailable } : {}),
   };
 }
 
@@ -554,16 +641,19 @@ function interpretText(
   }
   if (field.type === 'code') {
     const codes = (dictionary.codeLists.get(field.codeList ?? '') ?? []) as readonly Code[];
-    const code = codes.find((candidate) => candidate.code.toUpperCase() === text.toUpperCase());
+    const code = chosenCode(text, codes);
     if (!code) {
-      const choices = codes.map((candidate) => `${candidate.code} (${candidate.label})`).join(', ');
+      const choices =
+        codes.length > 12
+          ? 'one of the choices in the cell’s dropdown list'
+          : `one of: ${codes.map((candidate) => candidate.display ?? `${candidate.code} (${candidate.label})`).join(', ')}`;
       return {
         problem: {
           code: 'value.not_in_list',
           seen: text,
           expected: `one of ${codes.map((candidate) => candidate.code).join(', ')}`,
           says: `is “${text}”, which is not one of the choices.`,
-          advice: `Please choose one of: ${choices}.`,
+          advice: `Please choose ${choices}.`,
           group: (count) => `${count} cells hold “${text}”, which is not one of the choices`,
         },
       };
@@ -571,6 +661,32 @@ function interpretText(
     return { value: code.code };
   }
   return { value: text };
+}
+
+/**
+ * The code a cell means. Dropdowns show plain words with the code in brackets
+ * ("Referrals received (QUAL.REFERRALS)"); people also type the bare code, or
+ * the words alone, and a pasted choice may carry odd spaces or case. The code
+ * in brackets wins, so a relabelled choice in an old template still reads.
+ */
+export function chosenCode(text: string, codes: readonly Code[]): Code | undefined {
+  const normal = (value: string) =>
+    value
+      .replace(/[\u00a0\u2007\u202f\s]+/g, ' ')
+      .trim()
+      .toUpperCase();
+  const typed = normal(text);
+  const byCode = (code: string) => codes.find((candidate) => normal(candidate.code) === code);
+  const bracketed = /\(([^()]+)\)\s*$/.exec(typed)?.[1];
+  return (
+    (bracketed ? byCode(normal(bracketed)) : undefined) ??
+    byCode(typed) ??
+    codes.find(
+      (candidate) =>
+        normal(candidate.label) === typed ||
+        (candidate.display !== undefined && normal(candidate.display) === typed),
+    )
+  );
 }
 
 // ── grouping ─────────────────────────────────────────────────────────────────

@@ -95,9 +95,11 @@ export function locateItems(contents: WorkbookContents, dictionaries: Dictionary
       if (placed && sheetNames.has(placed.sheet)) {
         columns.set(column.name, placed);
         recovered.push(column.name);
-      } else {
+      } else if (column !== dictionary.dictionary.explanations.columns.item) {
         lost.push(column.name);
       }
+      // A template made before explanations named their item has no item column: its rows
+      // still read, and each is pointed out as not saying which item it explains.
     }
   }
 

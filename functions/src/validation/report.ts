@@ -6,8 +6,8 @@
  * Schema), and the tests check every report they make against it.
  */
 import { z } from 'zod';
-import { SEVERITIES } from '../dictionary/schema.js';
 import { STATUSES } from '../returns/submission.js';
+import { FINDING_SEVERITIES } from './findings.js';
 
 export const REPORT_SCHEMA_ID = 'monitoring-returns/validation-report';
 export const REPORT_SCHEMA_VERSION = 1;
@@ -20,7 +20,9 @@ const cellLocationSchema = z.object({
 
 export const findingSchema = z.object({
   code: z.string().describe('Stable code: a rule ID (R07), or file.*, template.*, value.*'),
-  severity: z.enum(SEVERITIES),
+  severity: z
+    .enum(FINDING_SEVERITIES)
+    .describe('fatal and error stop acceptance; a warning needs an explanation; a notice changes nothing'),
   message: z.string().describe('Plain English, for the person who filled in the return'),
   ruleId: z.string().optional(),
   itemId: z.string().optional(),
@@ -72,6 +74,11 @@ export const reportSchema = z.object({
       tables: z
         .record(z.string(), z.array(z.record(z.string(), itemValueSchema).readonly()).readonly())
         .readonly(),
+      notReported: z
+        .array(z.string())
+        .readonly()
+        .optional()
+        .describe('Item IDs the return says it cannot report this quarter: not reported, never zero'),
     })
     .optional()
     .describe('The return’s values, when it is accepted'),

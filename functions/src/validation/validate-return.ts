@@ -37,6 +37,7 @@ import { type CheckNotRun, checkRules, type HistoricReturn } from './check-rules
 import { type CellLocation, describeLocation, type Finding, sortFindings } from './findings.js';
 import { interpretValues } from './interpret-values.js';
 import { type LocatedReturn, locateItems } from './locate-items.js';
+import { matchExplanations } from './match-explanations.js';
 import { REPORT_SCHEMA_ID, REPORT_SCHEMA_VERSION, type ValidationReport } from './report.js';
 
 export interface ValidationContext {
@@ -110,12 +111,11 @@ export async function validateReturn(bytes: Buffer, context: ValidationContext):
     period: identity.period,
     ...(context.history ? { history: context.history } : {}),
   });
-  const explanations = explanationsByRule(interpreted.values.tables.EXPLANATIONS ?? []);
-  const findings = [...located.findings, ...interpreted.findings, ...rules.findings].map((finding) => {
-    const explanation =
-      finding.severity === 'warning' && finding.ruleId ? explanations.get(finding.ruleId) : undefined;
-    return explanation ? { ...finding, explanation } : finding;
-  });
+  const findings = matchExplanations(
+    [...located.findings, ...interpreted.findings, ...rules.findings],
+    located,
+    interpreted,
+  );
   // The return's own contact hears about it whatever the outcome, if the address is usable.
   const contactEmails = located.dictionary
     .itemsOfType('email')
@@ -125,7 +125,10 @@ export async function validateReturn(bytes: Buffer, context: ValidationContext):
     base,
     findings,
     rules.notRun,
-    { ...about, ...(contactEmails.length ? { contactEmails } : {}) },
+    {
+      ...about,
+      ...(contactEmails.length ? { contactEmails } : {}),
+    },
     contents,
   );
   return report.status === 'rejected' ? report : { ...report, values: interpreted.values };
@@ -186,18 +189,6 @@ function finish(
     findings: sortFindings(findings, contents?.sheets.map((sheet) => sheet.name) ?? []),
     checksNotRun: [...checksNotRun],
   };
-}
-
-/** Rule ID → the return's explanation for its warning (rows with no text explain nothing). */
-function explanationsByRule(rows: ReadonlyArray<Readonly<Record<string, unknown>>>): Map<string, string> {
-  const explanations = new Map<string, string>();
-  for (const row of rows) {
-    const rule = typeof row.RULE === 'string' ? row.RULE.trim().toUpperCase() : undefined;
-    const text = typeof row.TEXT === 'string' ? row.TEXT.trim() : '';
-    if (rule && text)
-      explanations.set(rule, explanations.has(rule) ? `${explanations.get(rule)} ${text}` : text);
-  }
-  return explanations;
 }
 
 interface Identity {
