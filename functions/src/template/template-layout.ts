@@ -18,6 +18,29 @@ export const COLUMNS = { id: 'A', label: 'B', value: 'C', unit: 'D', definition:
 export const TABLE_FIRST_COLUMN = 2;
 export const HEADER_ROW = 5;
 
+/**
+ * What a site does when it cannot report a required item this quarter. One
+ * sentence, said the same way by the Instructions sheet, the section sheets and
+ * the feedback (issue 14: the template once said "leave it blank" while a blank
+ * failed as a missing figure). The validator's policy sentence should point here.
+ */
+export const CANNOT_REPORT_POLICY =
+  'If you cannot report a required figure this quarter, leave its cell blank and add a row to the explanations table on the Commentary sheet choosing "cannot report", the item, and why: the return is accepted with a warning, and the figure is shown as not reported, never as zero.';
+
+/** How a return is sent, from the programme's settings. */
+export function howToSend(portalUrl: string | undefined, helpEmail: string): string {
+  return portalUrl
+    ? `Save the workbook and upload it on the portal at ${portalUrl} (sign in, choose this quarter, and upload the file). Keep the file name ending .xlsx.`
+    : `Save the workbook and send it to the funder as agreed for your partnership. If you are not sure how, email ${helpEmail}.`;
+}
+
+/** What happens after sending, in the words the Instructions sheet and the CLI both use. */
+export const WHAT_HAPPENS_NEXT =
+  'Within minutes of sending it you receive an email saying whether the return is accepted, listing anything to fix or explain, each with its sheet and cell, with a copy of your own workbook attached, the cells to look at highlighted.';
+
+/** Marks a required item on its sheet, beside the label and in its own column; never colour alone. */
+export const REQUIRED_MARK = 'Required';
+
 export type SheetRow =
   | { readonly kind: 'group'; readonly row: number; readonly title: string }
   | { readonly kind: 'item'; readonly row: number; readonly item: Item }
