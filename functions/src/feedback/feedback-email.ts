@@ -139,6 +139,8 @@ function buildBlocks(context: FeedbackContext, period: Period | undefined): Bloc
       ? portalLinks.submission(programme.portalUrl, report.period, context.reference)
       : undefined;
 
+  const sendAgain = programme.portalUrl ? 'upload it again on the portal' : 'send it again';
+
   blocks.push({ kind: 'paragraph', text: `Hello ${site.name} team,` });
   if (fatal.length > 0) {
     blocks.push({
@@ -204,7 +206,7 @@ function buildBlocks(context: FeedbackContext, period: Period | undefined): Bloc
     blocks.push({ kind: 'heading', text: 'Your headline figures' });
     blocks.push({
       kind: 'paragraph',
-      text: 'As we read them from your return. If one looks wrong, correct it and send the workbook again.',
+      text: `As we read them from your return. If one looks wrong, correct it in the workbook and ${sendAgain}.`,
     });
     blocks.push({ kind: 'figures', rows: figures });
   }
@@ -225,7 +227,6 @@ function buildBlocks(context: FeedbackContext, period: Period | undefined): Bloc
     });
   }
 
-  const sendAgain = programme.portalUrl ? 'upload it again on the portal' : 'send it again';
   blocks.push({ kind: 'heading', text: 'What to do next' });
   if (report.status === 'rejected') {
     blocks.push({
@@ -265,7 +266,10 @@ function buildBlocks(context: FeedbackContext, period: Period | undefined): Bloc
   if (portalPage) {
     blocks.push({
       kind: 'link',
-      text: `See this return on the portal: its result, every point above${context.annotatedLink || context.annotated ? ' and your workbook with the cells highlighted' : ''}`,
+      text:
+        report.findings.length > 0
+          ? `See this return on the portal: its result, every point above${context.annotatedLink || context.annotated ? ' and your workbook with the cells highlighted' : ''}`
+          : 'See this return on the portal',
       href: portalPage,
     });
   } else if (programme.portalUrl) {
@@ -288,7 +292,7 @@ function buildBlocks(context: FeedbackContext, period: Period | undefined): Bloc
   }
   blocks.push({
     kind: 'paragraph',
-    text: `Questions? Reply to ${programme.helpEmail}, quoting reference ${context.reference} so we can find your file.`,
+    text: `Questions? Email ${programme.helpEmail}, quoting reference ${context.reference} so we can find your file.`,
   });
   blocks.push({ kind: 'paragraph', text: `${programme.funder}, ${programme.name} monitoring` });
   return blocks;
@@ -315,9 +319,13 @@ function headlineFigures(context: FeedbackContext): Array<{ label: string; value
 }
 
 function distinctCells(findings: readonly ReportFinding[]): number {
-  return new Set(findings.flatMap((finding) => finding.cells.map((cell) => `${cell.sheet}!${cell.row}:${cell.column}`)))
-    .size;
+  return new Set(
+    findings.flatMap((finding) => finding.cells.map((cell) => `${cell.sheet}!${cell.row}:${cell.column}`)),
+  ).size;
 }
+
+/** The message itself names the item and its cell, so the lead-in says only why this one. */
+const FIRST_ERROR = 'Start with this one, the first in the workbook:';
 
 function renderText(blocks: readonly Block[]): string {
   const lines: string[] = [];
@@ -330,11 +338,9 @@ function renderText(blocks: readonly Block[]): string {
       case 'heading':
         lines.push(block.text.toUpperCase(), '');
         break;
-      case 'first': {
-        const where = whereOf(block.finding);
-        lines.push(`Start with the first, ${where ? `on ${where}` : 'below'}: ${block.finding.message}`, '');
+      case 'first':
+        lines.push(`${FIRST_ERROR} ${block.finding.message}`, '');
         break;
-      }
       case 'figures': {
         const width = Math.max(...block.rows.map((row) => row.label.length));
         for (const row of block.rows) lines.push(`  ${`${row.label}:`.padEnd(width + 2)}${row.value}`);
@@ -376,10 +382,8 @@ function renderHtml(subject: string, blocks: readonly Block[]): string {
         }
         case 'heading':
           return `<h2 style="font-size:16px;color:#1f4e79;margin:20px 0 8px">${escapeHtml(block.text)}</h2>`;
-        case 'first': {
-          const where = whereOf(block.finding);
-          return `<p style="border:2px solid #1f4e79;padding:10px 14px">Start with the first${where ? `, on <strong>${escapeHtml(where)}</strong>` : ''}: ${escapeHtml(block.finding.message)}</p>`;
-        }
+        case 'first':
+          return `<p style="border:2px solid #1f4e79;padding:10px 14px"><strong>${escapeHtml(FIRST_ERROR)}</strong> ${escapeHtml(block.finding.message)}</p>`;
         case 'figures':
           return `<table style="border-collapse:collapse;margin:0 0 12px">${block.rows
             .map(

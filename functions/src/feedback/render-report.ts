@@ -23,9 +23,7 @@ export function renderReportText(report: ValidationReport, sites: SiteRegistry):
   const title = `${describeReturn(report, sites)}${report.file.name ? ` (${report.file.name})` : ''}`;
   lines.push(`${title}: ${resultPhrase(report)}.`);
   if (report.dictionaryVersion) {
-    lines.push(
-      `Checked against data dictionary ${report.dictionaryVersion} on ${ukDate(report.checkedAt)}.`,
-    );
+    lines.push(`Checked against data dictionary ${report.dictionaryVersion} on ${ukDate(report.checkedAt)}.`);
   }
   const section = (heading: string, findings: readonly ReportFinding[]) => {
     if (findings.length === 0) return;

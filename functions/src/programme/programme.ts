@@ -19,7 +19,9 @@ const programmeSchema = z.strictObject({
   funder: z.string().min(1),
   helpEmail: z.email(),
   /** The portal grant holders upload returns on; absent until it is deployed. */
-  portalUrl: z.url({ protocol: /^https?$/, message: 'should be a web address like https://returns.example' }).optional(),
+  portalUrl: z
+    .url({ protocol: /^https?$/, message: 'should be a web address like https://returns.example' })
+    .optional(),
   firstYear: z
     .string()
     .refine((text) => 'startYear' in parseYear(text), 'should be a financial year like 2025-26'),
