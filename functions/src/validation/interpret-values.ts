@@ -9,6 +9,7 @@
  * input: located cells → output: typed values, and findings grouped so one
  * mistake repeated forty times is one finding, not forty
  */
+import { findCode } from '../dictionary/code-choices.js';
 import type { Code, Dictionary, Item, TableColumn } from '../dictionary/load-dictionary.js';
 import { type Period, periodStart } from '../programme/periods.js';
 import type { Cell, WorkbookContents } from '../reading/read-workbook.js';
@@ -554,7 +555,8 @@ function interpretText(
   }
   if (field.type === 'code') {
     const codes = (dictionary.codeLists.get(field.codeList ?? '') ?? []) as readonly Code[];
-    const code = codes.find((candidate) => candidate.code.toUpperCase() === text.toUpperCase());
+    // The template's dropdowns say "Diet and nutrition (DN)"; the code alone is read too.
+    const code = findCode(codes, text);
     if (!code) {
       const choices = codes.map((candidate) => `${candidate.code} (${candidate.label})`).join(', ');
       return {
