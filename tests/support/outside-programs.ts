@@ -45,8 +45,6 @@ export interface ProbedWorkbook {
     freeze: string | null;
     /** Rows repeated at the top of each printed page, like `$5:$5`. */
     printTitleRows: string | null;
-    /** Rows after which a printed page ends. */
-    rowBreaks: number[];
   }>;
   epoch1904: boolean;
   names: Record<

@@ -4,7 +4,7 @@ import { basename } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { COMPLETENESS_LABELS, completeness } from '../aggregation/completeness.js';
 import { UsageError } from '../errors.js';
-import { findingsTally } from '../feedback/wording.js';
+import { findingsTally, SUBMISSION_STATUS_WORDS } from '../feedback/wording.js';
 import {
   describePeriod,
   formatYear,
@@ -152,7 +152,7 @@ export const submissionsCommand: Command = {
       const rows = submissions.map((submission) => [
         submission.receivedAt.replace('T', ' ').slice(0, 16),
         submission.period ?? '(unreadable)',
-        submission.status,
+        SUBMISSION_STATUS_WORDS[submission.status],
         findingsTally(submission.counts),
         `email ${submission.emailState}`,
         basename(submission.s3Key),

@@ -10,6 +10,7 @@
  * template/template-layout.ts and are re-exported here.
  */
 import { longDate } from '../programme/periods.js';
+import type { SubmissionStatus } from '../returns/submission.js';
 import type { ValidationReport } from '../validation/report.js';
 
 export { CANNOT_REPORT_POLICY, howToSend, WHAT_HAPPENS_NEXT } from '../template/template-layout.js';
@@ -103,3 +104,11 @@ export function whereOf(finding: Pick<ValidationReport['findings'][number], 'she
   if (!finding.sheet) return '';
   return `${finding.sheet}${finding.cell ? `, ${finding.cell}` : ''}`;
 }
+
+/** A submission's status in words, for lists a person reads; the codes stay in --json. */
+export const SUBMISSION_STATUS_WORDS: Record<SubmissionStatus, string> = {
+  accepted: 'accepted',
+  'accepted-with-warnings': 'accepted, with warnings',
+  rejected: 'not accepted',
+  superseded: 'replaced by a later file',
+};

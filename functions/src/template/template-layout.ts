@@ -61,7 +61,6 @@ export type SheetRow =
 
 export interface TablePlacement {
   readonly table: Table;
-  /** The table's title row: a printed page starts here. */
   readonly titleRow: number;
   readonly headerRow: number;
   readonly definitionsRow: number;

@@ -307,14 +307,12 @@ async function writeSection(
     }
   }
 
-  // Printing: each table starts a page, and its own header (not the item grid's) repeats on
-  // the pages it runs over. Excel has one set of print titles per sheet, so a sheet with a
-  // table repeats the table's header rows; its item grid prints first, under its own header.
+  // Printing: a table's own header (not the item grid's) repeats on the pages it runs over.
+  // Excel has one set of print titles per sheet, repeated only from where they first appear,
+  // so a sheet with a table repeats the table's header rows and its item grid prints first,
+  // under its own header. (No manual page break: exceljs drops them when it reads a workbook.)
   const [firstTable] = layout.tables;
-  if (firstTable) {
-    for (const placement of layout.tables) sheet.getRow(placement.titleRow - 1).addPageBreak();
-    sheet.pageSetup.printTitlesRow = `${firstTable.headerRow}:${firstTable.definitionsRow}`;
-  }
+  if (firstTable) sheet.pageSetup.printTitlesRow = `${firstTable.headerRow}:${firstTable.definitionsRow}`;
 
   for (const placement of layout.tables) {
     const { table, firstRow, lastRow } = placement;
