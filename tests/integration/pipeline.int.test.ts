@@ -94,7 +94,7 @@ describe('one upload, start to end', () => {
     const [email] = await t.emails();
     expect(email?.subject).toBe('Blackpool 2025-26 Q2 return: not accepted: 2 errors to fix');
     expect(email?.body.text).toMatch(/which was accepted, still stands until a corrected file is accepted/);
-    expect(email?.body.text).toMatch(/\[Better off, C7:C11\] Breastfeeding at 6–8 weeks/);
+    expect(email?.body.text).toMatch(/\[R07, Better off, C7:C11\] Breastfeeding at 6–8 weeks/);
     expect(email?.body.text).toMatch(
       /Attached is your own workbook \(Blackpool Q2 corrected - with feedback\.xlsx\) with the cells to look at highlighted/,
     );

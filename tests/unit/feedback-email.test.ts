@@ -129,7 +129,7 @@ describe('the email for a return with a warning to explain', () => {
     expect(subject).toBe('Blackpool 2025-26 Q2 return: accepted, with 1 warning to explain');
     expect(text).toContain('has been accepted. It has 1 warning, listed below');
     expect(text).toContain('YOUR HEADLINE FIGURES');
-    expect(text).toMatch(/WARNINGS\n\n1\. \[How much, /);
+    expect(text).toMatch(/WARNINGS\n\n1\. \[R05, How much, /);
   });
 
   it('without a portal, attaches the copy and drops the short-lived link', () => {

@@ -19,7 +19,7 @@ import type { Programme } from '../programme/programme.js';
 import type { Site } from '../programme/sites.js';
 import { formatCount, formatMoney } from '../validation/findings.js';
 import type { ValidationReport } from '../validation/report.js';
-import { count, resultPhrase, thereAre, ukDate, ukDateTime, whereOf } from './wording.js';
+import { count, findingTag, resultPhrase, thereAre, ukDate, ukDateTime } from './wording.js';
 
 export interface FeedbackEmail {
   readonly to: readonly string[];
@@ -349,8 +349,8 @@ function renderText(blocks: readonly Block[]): string {
       }
       case 'findings':
         block.findings.forEach((finding, index) => {
-          const where = whereOf(finding);
-          lines.push(`${index + 1}. ${where ? `[${where}] ` : ''}${finding.message}`);
+          const tag = findingTag(finding);
+          lines.push(`${index + 1}. ${tag ? `[${tag}] ` : ''}${finding.message}`);
           if (finding.explanation) lines.push(`   Your explanation: "${finding.explanation}"`);
         });
         lines.push('');
@@ -394,7 +394,7 @@ function renderHtml(subject: string, blocks: readonly Block[]): string {
         case 'findings':
           return `<ol>${block.findings
             .map((finding) => {
-              const where = whereOf(finding);
+              const where = findingTag(finding);
               const explanation = finding.explanation
                 ? `<br><em>Your explanation: “${escapeHtml(finding.explanation)}”</em>`
                 : '';

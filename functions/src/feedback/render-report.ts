@@ -6,7 +6,7 @@
 import { describePeriod, parsePeriod } from '../programme/periods.js';
 import type { SiteRegistry } from '../programme/sites.js';
 import type { ValidationReport } from '../validation/report.js';
-import { findingsHeading, resultPhrase, ukDate, whereOf } from './wording.js';
+import { findingsHeading, findingTag, resultPhrase, ukDate } from './wording.js';
 
 type ReportFinding = ValidationReport['findings'][number];
 
@@ -29,8 +29,7 @@ export function renderReportText(report: ValidationReport, sites: SiteRegistry):
     if (findings.length === 0) return;
     lines.push('', heading);
     findings.forEach((finding, index) => {
-      // The rule ID, which an explanation row names; the internal codes (value.*) stay in --json.
-      const tag = [finding.ruleId, whereOf(finding)].filter(Boolean).join(', ');
+      const tag = findingTag(finding);
       lines.push(...wrap(`${index + 1}. ${tag ? `[${tag}] ` : ''}${finding.message}`, '   '));
       if (finding.explanation)
         lines.push(...wrap(`Your explanation: “${finding.explanation}”`, '   ', '   '));

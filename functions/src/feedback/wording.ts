@@ -99,6 +99,16 @@ export function findingsHeading(severity: 'fatal' | 'error' | 'warning', status:
   }
 }
 
+/**
+ * The tag before a finding's message: `R07, Better off, C7:C11`. The rule ID is what an
+ * explanation row names; internal codes (value.*) stay in the JSON report.
+ */
+export function findingTag(
+  finding: Pick<ValidationReport['findings'][number], 'ruleId' | 'sheet' | 'cell'>,
+): string {
+  return [finding.ruleId, whereOf(finding)].filter(Boolean).join(', ');
+}
+
 /** Where a finding is, as every message names it: `Better off, C7:C11`. */
 export function whereOf(finding: Pick<ValidationReport['findings'][number], 'sheet' | 'cell'>): string {
   if (!finding.sheet) return '';
