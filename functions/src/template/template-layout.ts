@@ -46,7 +46,7 @@ export function howToSend(portalUrl: string | undefined, helpEmail: string): str
 
 /** What happens after sending, in the words the Instructions sheet and the CLI both use. */
 export const WHAT_HAPPENS_NEXT =
-  'Within minutes of sending it you receive an email saying whether the return is accepted, listing anything to fix or explain, each with its sheet and cell, with a copy of your own workbook attached, the cells to look at highlighted.';
+  'Within minutes of sending it you receive an email saying whether the return is accepted, listing anything to fix or explain, each with its sheet and cell, and, when there is anything to look at, a copy of your own workbook with those cells highlighted.';
 
 /** Marks a required item on its sheet, beside the label and in its own column; never colour alone. */
 export const REQUIRED_MARK = 'Required';
