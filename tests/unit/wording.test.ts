@@ -5,6 +5,7 @@ import {
   count,
   findingsHeading,
   findingsTally,
+  resultHeadline,
   resultPhrase,
   thereAre,
   ukDate,
@@ -65,6 +66,15 @@ describe('the result phrase', () => {
     ['rejected', counts(1, 0, 0), 'could not be checked'],
   ] as const)('%s %o: %s', (status, c, expected) => {
     expect(resultPhrase({ status, counts: c })).toBe(expected);
+  });
+});
+
+describe('the result headline', () => {
+  it('is the same phrase, capitalised, for the Feedback sheet and the portal', () => {
+    expect(resultHeadline({ status: 'rejected', counts: counts(0, 3, 0) })).toBe(
+      'Not accepted: 3 errors to fix',
+    );
+    expect(resultHeadline({ status: 'accepted', counts: counts(0, 0, 0) })).toBe('Accepted');
   });
 });
 

@@ -75,6 +75,15 @@ export function resultPhrase({ status, counts }: Outcome): string {
   return `accepted, with ${unexplained} of ${count(counts.warnings, 'warning')} still to explain`;
 }
 
+/**
+ * The result as a headline starting with a capital: "Not accepted: 2 errors to fix". For the
+ * annotated copy's Feedback sheet and the portal, so they say what the email says.
+ */
+export function resultHeadline(outcome: Outcome): string {
+  const phrase = resultPhrase(outcome);
+  return `${phrase.charAt(0).toUpperCase()}${phrase.slice(1)}`;
+}
+
 function warningsTail(counts: Counts): string {
   return counts.warnings > 0 ? `, and ${count(counts.warnings, 'warning')}` : '';
 }
