@@ -184,6 +184,29 @@ describe('the email for a return that is not accepted', () => {
   });
 });
 
+describe('the email for a file that could not be checked, or an older one', () => {
+  it('says it could not be checked and points to the portal to send another', async () => {
+    const report = await validate(Buffer.from('not a workbook'), { fileName: 'notes.xlsx' });
+    const { subject, text } = email(report, { fileName: 'notes.xlsx', effect: { kind: 'unreadable' } });
+    expect(subject).toBe('Blackpool return (notes.xlsx): could not be checked');
+    expect(text).toContain('We could not check it, for the reason below');
+    expect(text).toContain('Upload a new file on the portal:\nhttps://returns.funder.example/');
+  });
+
+  it('names the later file that stands when an older one arrives late', () => {
+    const { text } = email(reports.accepted, {
+      effect: {
+        kind: 'older-than-current',
+        currentReceivedAt: '2026-02-14T09:00:00Z',
+        currentFileName: 'q2 v2.xlsx',
+      },
+    });
+    expect(text).toContain(
+      'You have since sent a later 2025-26 Q2 return (q2 v2.xlsx, received 14 February 2026 at 09:00), so that one stands',
+    );
+  });
+});
+
 const chromium = '/usr/bin/chromium';
 describe.runIf(existsSync(chromium))('the email, rendered by Chromium', () => {
   const folder = mkdtempSync(join(tmpdir(), 'feedback-email-'));
