@@ -192,7 +192,11 @@ describe.runIf(hasOpenpyxl)('what the template tells a person, read by openpyxl'
     const services = layoutSections(dictionary)
       .flatMap((layout) => layout.tables)
       .find((placement) => placement.table.id === 'SERVICES');
-    expect(probe.cells['How much']?.[`C${services?.definitionsRow}`]).toContain('Diet and nutrition (DN)');
+    const domain = String(probe.cells['How much']?.[`C${services?.definitionsRow}`]);
+    expect(domain).toContain('Diet and nutrition (DN)');
+    // R13 needs a name and a domain in every used row; the sheet says so where it is filled in.
+    expect(domain).toContain(`${REQUIRED_MARK} in every row you use.`);
+    expect(String(probe.cells['How much']?.[`D${services?.definitionsRow}`])).not.toContain(REQUIRED_MARK);
   });
 
   it('prints each table under its own header, not the item grid’s', () => {

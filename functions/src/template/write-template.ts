@@ -13,7 +13,7 @@
 import ExcelJS from 'exceljs';
 import { codeChoice } from '../dictionary/code-choices.js';
 import { columnLetters, quoteSheetName } from '../dictionary/excel-names.js';
-import type { Code, Dictionary, Item, TableColumn } from '../dictionary/load-dictionary.js';
+import type { Code, Dictionary, Item, Table, TableColumn } from '../dictionary/load-dictionary.js';
 import {
   describePeriod,
   formatPeriod,
@@ -288,7 +288,7 @@ async function writeSection(
         let tallest = 15;
         entry.table.columns.forEach((column, index) => {
           const cell = sheet.getCell(entry.row, TABLE_FIRST_COLUMN + index);
-          cell.value = columnDefinition(column, request);
+          cell.value = columnDefinition(entry.table, column, request);
           cell.font = { italic: true, size: 9 };
           cell.fill = solid(COLOURS.definitions);
           cell.border = box;
@@ -428,11 +428,23 @@ function mergeToLastColumn(sheet: ExcelJS.Worksheet, row: number, lastTableColum
   if (lastTableColumn < LAST_COLUMN) sheet.mergeCells(row, lastTableColumn, row, LAST_COLUMN);
 }
 
-/** A table column's definition, with a code list's choices spelled out in plain words. */
-function columnDefinition(column: TableColumn, request: TemplateRequest): string {
-  if (column.type !== 'code') return column.definition;
-  const codes = request.dictionary.codeLists.get(column.codeList ?? '') ?? [];
-  return `${column.definition} Choose from the list: ${codes.map(codeChoice).join('; ')}.`;
+/**
+ * A table column's definition, with a code list's choices spelled out in plain words, and
+ * "Needed in every row you use" where the dictionary's table rule requires it.
+ */
+function columnDefinition(table: Table, column: TableColumn, request: TemplateRequest): string {
+  const { dictionary } = request;
+  const parts = [column.definition];
+  if (column.type === 'code') {
+    const codes = dictionary.codeLists.get(column.codeList ?? '') ?? [];
+    parts.push(`Choose from the list: ${codes.map(codeChoice).join('; ')}.`);
+  }
+  const needed = dictionary.rules.some(
+    (rule) =>
+      rule.kind === 'table_totals' && rule.table === table.id && rule.requiredInUsedRows.includes(column.id),
+  );
+  if (needed) parts.push(`${REQUIRED_MARK} in every row you use.`);
+  return parts.join(' ');
 }
 
 /** Excel's own check on the value typed, with the definition as the input message. */
