@@ -101,7 +101,7 @@ describe('the local stack, as npm start runs it', () => {
     const subjects = (await emails(stack)).map((email) => email.subject).sort();
     expect(subjects).toHaveLength(10);
     expect(subjects).toContain('Bradford 2025-26 Q2 return: not accepted: 2 errors to fix');
-    expect(subjects).toContain('Lambeth 2025-26 Q2 return: accepted with 1 warning, explained');
+    expect(subjects).toContain('Lambeth 2025-26 Q2 return: accepted, with 1 warning explained');
     const status = await run(['status', '--year', '2025-26']);
     expect(status.code).toBe(0);
     expect(status.stdout).toMatch(/Bradford\s+accepted \(late\)\s+rejected \(late\)\s+missing/);

@@ -94,11 +94,13 @@ describe('one upload, start to end', () => {
     const [email] = await t.emails();
     expect(email?.subject).toBe('Blackpool 2025-26 Q2 return: not accepted: 2 errors to fix');
     expect(email?.body.text).toMatch(/which was accepted, still stands until a corrected file is accepted/);
-    expect(email?.body.text).toMatch(/\[Better off, C7:C11\] Breastfeeding at 6–8 weeks/);
+    expect(email?.body.text).toMatch(/\[R07, Better off, C7:C11\] Breastfeeding at 6–8 weeks/);
     expect(email?.body.text).toMatch(
       /Attached is your own workbook \(Blackpool Q2 corrected - with feedback\.xlsx\) with the cells to look at highlighted/,
     );
-    expect(email?.body.text).toMatch(/You can also download it \(the link works for 7 days\)/);
+    // No lifetime promised: a presigned link made with a Lambda role's credentials dies with them.
+    expect(email?.body.text).not.toMatch(/link works for/);
+    expect(email?.body.text).toContain(`/returns/2025-26-Q2/submissions/${submissions[1]?.submissionId}`);
     expect(email?.attachments).toEqual([
       expect.objectContaining({
         filename: 'Blackpool Q2 corrected - with feedback.xlsx',
@@ -122,7 +124,7 @@ describe('one upload, start to end', () => {
       'accepted',
     ]);
     expect((await t.store.currentReturns('2025-26-Q2'))[0]?.submissionId).toBe(submissions[2]?.submissionId);
-    expect((await t.emails())[0]?.body.text).toMatch(/It replaces the return you sent on/);
+    expect((await t.emails())[0]?.body.text).toMatch(/It replaces Blackpool Q2 return\.xlsx, received /);
   });
 });
 
@@ -139,7 +141,7 @@ describe('going back to an earlier file', () => {
     const emails = await t.emails();
     expect(emails).toHaveLength(1);
     expect(emails[0]?.body.text).toContain('(Blackpool Q2 return - original.xlsx, received');
-    expect(emails[0]?.body.text).toMatch(/It replaces the return you sent on/);
+    expect(emails[0]?.body.text).toMatch(/It replaces Blackpool Q2 v3\.xlsx, received /);
   });
 });
 

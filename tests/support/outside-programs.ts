@@ -38,7 +38,14 @@ export const hasLibreOffice = available(
 );
 
 export interface ProbedWorkbook {
-  sheets: Array<{ title: string; state: string; protected: boolean; freeze: string | null }>;
+  sheets: Array<{
+    title: string;
+    state: string;
+    protected: boolean;
+    freeze: string | null;
+    /** Rows repeated at the top of each printed page, like `$5:$5`. */
+    printTitleRows: string | null;
+  }>;
   epoch1904: boolean;
   names: Record<
     string,

@@ -87,7 +87,8 @@ def main(argv):
     wb = openpyxl.load_workbook(path, data_only=data_only)
     out = {
         "sheets": [{"title": ws.title, "state": ws.sheet_state, "protected": bool(ws.protection.sheet),
-                    "freeze": ws.freeze_panes} for ws in wb.worksheets],
+                    "freeze": ws.freeze_panes, "printTitleRows": ws.print_title_rows}
+                   for ws in wb.worksheets],
         "epoch1904": wb.epoch.year == 1904,
         "names": {},
         "validations": {},

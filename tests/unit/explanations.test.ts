@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { withExplanations } from '../../functions/src/demo/synthetic-return.js';
-import { chosenCode } from '../../functions/src/validation/interpret-values.js';
+import { findCode } from '../../functions/src/dictionary/code-choices.js';
 import type { ValidationReport } from '../../functions/src/validation/report.js';
 import { editWorkbook } from '../support/edit-workbook.js';
 import { testReference } from '../support/reference.js';
@@ -27,7 +27,7 @@ describe('reading a choice back to its code', () => {
     // A relabelled rule in an old template still reads by the code in brackets.
     ['Big jump since last time (R14)', 'R14'],
   ])('reads “%s” as %s', (text, code) => {
-    expect(chosenCode(text, kinds)?.code).toBe(code);
+    expect(findCode(kinds, text)?.code).toBe(code);
   });
 
   it.each([
@@ -38,11 +38,11 @@ describe('reading a choice back to its code', () => {
     ['All items (for this rule)', 'ALL'],
     ['ALL', 'ALL'],
   ])('reads the item “%s” as %s', (text, code) => {
-    expect(chosenCode(text, items)?.code).toBe(code);
+    expect(findCode(items, text)?.code).toBe(code);
   });
 
   it.each([['R99'], ['Something else (R99)'], ['large change']])('does not guess at “%s”', (text) => {
-    expect(chosenCode(text, kinds)).toBeUndefined();
+    expect(findCode(kinds, text)).toBeUndefined();
   });
 });
 

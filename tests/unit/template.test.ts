@@ -3,7 +3,16 @@
  * what exceljs wrote, and LibreOffice re-saves it as a partnership might.
  */
 import { describe, expect, it } from 'vitest';
-import { layoutSections } from '../../functions/src/template/template-layout.js';
+import { CANNOT_REPORT_POLICY } from '../../functions/src/dictionary/reporting-policy.js';
+import {
+  COLUMNS,
+  HEADER_ROW,
+  howToSend,
+  layoutSections,
+  REQUIRED_MARK,
+  TABLE_FIRST_COLUMN,
+  WHAT_HAPPENS_NEXT,
+} from '../../functions/src/template/template-layout.js';
 import {
   hasLibreOffice,
   hasOpenpyxl,
@@ -101,7 +110,10 @@ describe.runIf(hasOpenpyxl)('the template, read by openpyxl', async () => {
     const services = probe.validations['How much']?.find(
       (rule) => rule.sqref === probe.names['SERVICES.DOMAIN']?.targets[0]?.ref,
     );
-    expect(services?.formula1).toBe('"SED,CLD,DN,SYS"');
+    // Plain words with the code in brackets; the validator reads either back.
+    expect(services?.formula1).toBe(
+      '"Social and emotional development (SED),Communication and language development (CLD),Diet and nutrition (DN),Systems change (SYS)"',
+    );
   });
 
   it('writes validations as ranges that never overlap', () => {
@@ -121,6 +133,83 @@ describe.runIf(hasOpenpyxl)('the template, read by openpyxl', async () => {
       for (const row of layout.rows) {
         if (row.kind === 'item') expect(probe.names[row.item.id]?.targets[0]?.ref).toBe(`C${row.row}`);
       }
+    }
+  });
+});
+
+describe.runIf(hasOpenpyxl)('what the template tells a person, read by openpyxl', async () => {
+  const bytes = await blankTemplate('BLK', '2025-26-Q2');
+  const probe = probeWorkbook(bytes, { cells: ['Instructions', ...dictionary.sections.map((s) => s.sheet)] });
+  const { programme } = testReference();
+  const instructions = Object.values(probe.cells.Instructions ?? {}).map(String);
+
+  it('says where to send it, from the programme settings, and what happens next', () => {
+    expect(programme.portalUrl).toBeDefined();
+    expect(instructions).toContain('How to send it');
+    expect(instructions).toContain(howToSend(programme.portalUrl, programme.helpEmail));
+    expect(instructions.join('\n')).toContain(`upload it on the portal at ${programme.portalUrl}`);
+    expect(instructions).toContain(WHAT_HAPPENS_NEXT);
+    expect(WHAT_HAPPENS_NEXT).toMatch(/^Within minutes of sending it you receive an email/);
+    expect(instructions.join('\n')).toContain(`Email ${programme.helpEmail}`);
+  });
+
+  it('states the "cannot report" policy in the one shared sentence, on the Instructions and every sheet', () => {
+    expect(instructions).toContain(`•  ${CANNOT_REPORT_POLICY}`);
+    expect(instructions.join('\n')).not.toMatch(/leave a cell blank only when you cannot report/i);
+    for (const section of dictionary.sections) {
+      expect(probe.cells[section.sheet]?.A4, section.sheet).toBe(CANNOT_REPORT_POLICY);
+    }
+  });
+
+  it('marks every item Required or Optional in words, beside its input', () => {
+    for (const layout of layoutSections(dictionary)) {
+      const cells = probe.cells[layout.section.sheet] ?? {};
+      expect(cells[`${COLUMNS.required}${HEADER_ROW}`]).toBe('Required?');
+      for (const row of layout.rows) {
+        if (row.kind !== 'item') continue;
+        const mark = row.item.required ? REQUIRED_MARK : 'Optional';
+        // A long text box covers the column, so its label says it instead.
+        const where =
+          row.item.type === 'text' && (row.item.maxLength ?? 0) > 200 ? COLUMNS.label : COLUMNS.required;
+        expect(String(cells[`${where}${row.row}`]), row.item.id).toContain(mark);
+      }
+    }
+    expect(dictionary.items.filter((item) => item.required).length).toBeGreaterThan(50);
+  });
+
+  it('shows each table column’s definition under its heading, with code lists in plain words', () => {
+    for (const layout of layoutSections(dictionary)) {
+      for (const placement of layout.tables) {
+        const cells = probe.cells[layout.section.sheet] ?? {};
+        placement.table.columns.forEach((column, index) => {
+          const letter = String.fromCharCode(64 + TABLE_FIRST_COLUMN + index);
+          expect(cells[`${letter}${placement.headerRow}`]).toBe(column.label);
+          const definition = String(cells[`${letter}${placement.definitionsRow}`]);
+          expect(definition.startsWith(column.definition), column.name).toBe(true);
+        });
+      }
+    }
+    const services = layoutSections(dictionary)
+      .flatMap((layout) => layout.tables)
+      .find((placement) => placement.table.id === 'SERVICES');
+    const domain = String(probe.cells['How much']?.[`C${services?.definitionsRow}`]);
+    expect(domain).toContain('Diet and nutrition (DN)');
+    // R13 needs a name and a domain in every used row; the sheet says so where it is filled in.
+    expect(domain).toContain(`${REQUIRED_MARK} in every row you use.`);
+    expect(String(probe.cells['How much']?.[`D${services?.definitionsRow}`])).not.toContain(REQUIRED_MARK);
+  });
+
+  it('prints each table under its own header, not the item grid’s', () => {
+    for (const layout of layoutSections(dictionary)) {
+      const sheet = probe.sheets.find((entry) => entry.title === layout.section.sheet);
+      const [first] = layout.tables;
+      if (!first) {
+        expect(sheet?.printTitleRows, layout.section.sheet).toBe(`$${HEADER_ROW}:$${HEADER_ROW}`);
+        continue;
+      }
+      expect(sheet?.printTitleRows, layout.section.sheet).toBe(
+        `$${first.headerRow}:$${first.definitionsRow}`,
+      );
     }
   });
 });

@@ -9,6 +9,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { jsonLog } from '../adapters/json-log.js';
 import { UsageError } from '../errors.js';
+import { count } from '../feedback/wording.js';
 import { loadDemo } from '../local/demo.js';
 import { LOCAL_DEFAULTS, startLocalStack } from '../local/local-stack.js';
 import type { Log } from '../submissions/ports.js';
@@ -72,7 +73,7 @@ export const localCommand: Command = {
       });
       for (const upload of uploads)
         if (upload.note !== 'valid') out(`  ${upload.site} ${upload.period}: ${upload.note}`);
-      out(`Loaded ${uploads.length} returns; their feedback emails are at ${stack.endpoints.ses}/`);
+      out(`Loaded ${count(uploads.length, 'return')}; their feedback emails are at ${stack.endpoints.ses}/`);
       out();
     }
     out('Ready. Press Ctrl-C to stop.');

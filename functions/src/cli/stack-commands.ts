@@ -4,6 +4,7 @@ import { basename } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { COMPLETENESS_LABELS, completeness } from '../aggregation/completeness.js';
 import { UsageError } from '../errors.js';
+import { findingsTally, SUBMISSION_STATUS_WORDS } from '../feedback/wording.js';
 import {
   describePeriod,
   formatYear,
@@ -151,8 +152,8 @@ export const submissionsCommand: Command = {
       const rows = submissions.map((submission) => [
         submission.receivedAt.replace('T', ' ').slice(0, 16),
         submission.period ?? '(unreadable)',
-        submission.status,
-        `${plural(submission.counts.fatal + submission.counts.errors, 'error')}, ${plural(submission.counts.warnings, 'warning')}`,
+        SUBMISSION_STATUS_WORDS[submission.status],
+        findingsTally(submission.counts),
         `email ${submission.emailState}`,
         basename(submission.s3Key),
         submission.submissionId,
@@ -175,7 +176,3 @@ export const submissionsCommand: Command = {
     }
   },
 };
-
-function plural(count: number, word: string): string {
-  return `${count} ${word}${count === 1 ? '' : 's'}`;
-}

@@ -1,5 +1,6 @@
 import { completeness } from '../aggregation/completeness.js';
 import { UsageError } from '../errors.js';
+import { count } from '../feedback/wording.js';
 import {
   describePeriod,
   type Period,
@@ -73,7 +74,7 @@ export const summaryCommand: Command = {
       const written = await writeOutputFile(out, bytes);
       const what = values.year ? `${values.year} year to date` : describePeriod(period);
       process.stdout.write(
-        `Wrote the ${values.published ? 'published ' : ''}${values.csv ? 'data (CSV) ' : ''}summary for ${what} from ${built.returns} accepted returns (${describePeriod({ ...period, quarter: 1 })} to Q${period.quarter}) on ${stack.where}:\n  ${written}\n`,
+        `Wrote the ${values.published ? 'published ' : ''}${values.csv ? 'data (CSV) ' : ''}summary for ${what} from ${count(built.returns, 'accepted return')} (${describePeriod({ ...period, quarter: 1 })} to Q${period.quarter}) on ${stack.where}:\n  ${written}\n`,
       );
       if (!values.year && built.quarterReturns === 0) {
         process.stdout.write(

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
+import { count } from '../feedback/wording.js';
 import {
   describePeriod,
   formatPeriod,
@@ -64,7 +65,7 @@ export const templatesCommand: Command = {
       );
     }
     process.stdout.write(
-      `Wrote the ${describePeriod(period)} templates for ${written.length} sites:\n${written.map((file) => `  ${file}`).join('\n')}\n`,
+      `Wrote the ${describePeriod(period)} templates for ${count(written.length, 'site')}:\n${written.map((file) => `  ${file}`).join('\n')}\n`,
     );
     return 0;
   },

@@ -46,6 +46,8 @@ export const itemSchema = z.strictObject({
   required: z.boolean(),
   /** R14: largest relative change against the site's recent quarters before a warning. */
   outlierTolerance: z.number().positive().max(100).optional(),
+  /** A headline figure: echoed back in the acceptance email, so a typo shows at a glance. */
+  headline: z.boolean().optional(),
   ...valueFields,
 });
 

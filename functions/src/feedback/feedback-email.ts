@@ -1,18 +1,25 @@
 /**
  * The feedback email: what a grant holder reads a minute after sending their
- * return. Plain words, in the order they need them: the result, what to fix and
- * where, what happens next, the deadline, and a link to their own workbook with
- * the cells highlighted. Text and HTML say the same thing; everything from the
- * return is escaped in the HTML.
+ * return. Plain words, in the order they need them: the result; for an accepted
+ * return its headline figures (from the dictionary's `headline` items) so a
+ * typo shows at a glance; for a rejected one how many errors, in how many
+ * cells, and which to fix first; every finding with its sheet and cell; what
+ * happens next; the deadline; and where to see it all again: the return's page
+ * on the portal when there is one, otherwise the annotated copy attached.
+ * Text and HTML say the same thing; everything from the return is escaped in
+ * the HTML.
  *
  * input: the validation report and what the pipeline knows → output: FeedbackEmail
  */
+import { portalLinks } from '../config/portal-links.js';
 import { escapeHtml } from '../dictionary/describe-dictionary.js';
-import { describePeriod, longDate, type Period, parsePeriod } from '../programme/periods.js';
+import type { Dictionary } from '../dictionary/load-dictionary.js';
+import { describePeriod, type Period, parsePeriod } from '../programme/periods.js';
 import type { Programme } from '../programme/programme.js';
 import type { Site } from '../programme/sites.js';
+import { formatCount, formatMoney } from '../validation/findings.js';
 import type { ValidationReport } from '../validation/report.js';
-import { describeOutcome } from './render-report.js';
+import { count, findingTag, resultPhrase, thereAre, ukDate, ukDateTime } from './wording.js';
 
 export interface FeedbackEmail {
   readonly to: readonly string[];
@@ -31,23 +38,40 @@ export interface FeedbackContext {
   readonly report: ValidationReport;
   readonly site: Site;
   readonly programme: Programme;
+  /** The dictionary the return was checked with: its headline items are echoed back. */
+  readonly dictionary?: Dictionary;
   readonly recipients: readonly string[];
   /** The file's name as uploaded. */
   readonly fileName: string;
   /** When the upload arrived (ISO). */
   readonly receivedAt: string;
-  /** Link to the annotated copy of their workbook, if one was made. */
+  /**
+   * A download link to the annotated copy. Used only when there is no portal and
+   * the copy is too large to attach: a presigned link made with a Lambda role's
+   * temporary credentials stops working when they expire, often within hours.
+   */
   readonly annotatedLink?: string;
   /** The annotated copy itself, attached when it is small enough. */
   readonly annotated?: { readonly fileName: string; readonly content: Buffer };
-  readonly linkDays: number;
-  /** Quoted if they write in about this file. */
+  /** The submission ID: quoted if they write in, and the key of its portal page. */
   readonly reference: string;
-  /** What the upload did to the quarter's current return. */
+  /** What the upload did to the quarter's current return; file names are the ones uploaded. */
   readonly effect:
-    | { readonly kind: 'now-current'; readonly replacedReceivedAt?: string }
-    | { readonly kind: 'older-than-current'; readonly currentReceivedAt: string }
-    | { readonly kind: 'rejected'; readonly standingReceivedAt?: string }
+    | {
+        readonly kind: 'now-current';
+        readonly replacedReceivedAt?: string;
+        readonly replacedFileName?: string;
+      }
+    | {
+        readonly kind: 'older-than-current';
+        readonly currentReceivedAt: string;
+        readonly currentFileName?: string;
+      }
+    | {
+        readonly kind: 'rejected';
+        readonly standingReceivedAt?: string;
+        readonly standingFileName?: string;
+      }
     | { readonly kind: 'unreadable' };
   readonly today: string;
 }
@@ -60,10 +84,7 @@ export function composeFeedbackEmail(context: FeedbackContext): FeedbackEmail {
   const what = period
     ? `${site.shortName} ${describePeriod(period)} return`
     : `${site.shortName} return (${context.fileName})`;
-  const outcome = report.findings.some((finding) => finding.severity === 'fatal')
-    ? 'could not be checked'
-    : describeOutcome(report);
-  const subject = `${what}: ${outcome}`;
+  const subject = `${what}: ${resultPhrase(report)}`;
   const blocks = buildBlocks(context, period);
   return {
     to: context.recipients,
@@ -84,10 +105,15 @@ export function composeFeedbackEmail(context: FeedbackContext): FeedbackEmail {
   };
 }
 
+type Tone = 'accepted' | 'warnings' | 'rejected';
+
 type Block =
-  | { kind: 'paragraph'; text: string; strong?: boolean }
+  | { kind: 'paragraph'; text: string }
+  | { kind: 'result'; text: string; tone: Tone }
   | { kind: 'heading'; text: string }
   | { kind: 'findings'; findings: readonly ReportFinding[] }
+  | { kind: 'first'; finding: ReportFinding }
+  | { kind: 'figures'; rows: ReadonlyArray<{ label: string; value: string }> }
   | { kind: 'link'; text: string; href: string };
 
 function periodOf(report: ValidationReport): Period | undefined {
@@ -95,36 +121,55 @@ function periodOf(report: ValidationReport): Period | undefined {
   return parsed && 'period' in parsed ? parsed.period : undefined;
 }
 
+/** "ret.xlsx, received 1 December 2026 at 07:49", or "the return received …" when the name is not known. */
+function earlierFile(fileName: string | undefined, receivedAt: string): string {
+  return `${fileName ?? 'the return'}, received ${ukDateTime(receivedAt)}`;
+}
+
 function buildBlocks(context: FeedbackContext, period: Period | undefined): Block[] {
   const { report, site, programme, effect } = context;
   const blocks: Block[] = [];
-  const received = describeMoment(context.receivedAt);
+  const received = ukDateTime(context.receivedAt);
   const fatal = report.findings.filter((finding) => finding.severity === 'fatal');
   const errors = report.findings.filter((finding) => finding.severity === 'error');
   const warnings = report.findings.filter((finding) => finding.severity === 'warning');
-  const quarter = period ? `${describePeriod(period)}` : 'the quarter';
+  const quarter = period ? describePeriod(period) : 'the quarter';
+  const portalPage =
+    programme.portalUrl && report.period
+      ? portalLinks.submission(programme.portalUrl, report.period, context.reference)
+      : undefined;
+
+  const sendAgain = programme.portalUrl ? 'upload it again on the portal' : 'send it again';
 
   blocks.push({ kind: 'paragraph', text: `Hello ${site.name} team,` });
   if (fatal.length > 0) {
     blocks.push({
-      kind: 'paragraph',
+      kind: 'result',
+      tone: 'rejected',
       text: `Thank you for sending ${context.fileName} on ${received}. We could not check it, for the reason below, so it has not been recorded as your return.`,
     });
     blocks.push({ kind: 'findings', findings: fatal });
   } else if (report.status === 'rejected') {
+    const cells = distinctCells(errors);
     blocks.push({
-      kind: 'paragraph',
-      strong: true,
-      text: `Thank you for your ${quarter} return (${context.fileName}, received ${received}). It has not been accepted yet: there ${errors.length === 1 ? 'is 1 error' : `are ${errors.length} errors`} to fix.`,
+      kind: 'result',
+      tone: 'rejected',
+      text: `Thank you for your ${quarter} return (${context.fileName}, received ${received}). It has not been accepted yet: ${thereAre(errors.length, 'error')} to fix${cells > 0 ? `, involving ${count(cells, 'cell')}` : ''}${warnings.length > 0 ? `, and ${count(warnings.length, 'warning')} to look at` : ''}.`,
     });
+    // Findings come in workbook order, so the first error is the first a person meets.
+    const first = errors[0];
+    if (first && errors.length > 1) blocks.push({ kind: 'first', finding: first });
   } else {
+    const unexplained = report.counts.unexplainedWarnings;
     const warningText =
       warnings.length === 0
         ? 'Everything checked out.'
-        : `It has ${warnings.length === 1 ? '1 warning' : `${warnings.length} warnings`}, listed below${report.counts.unexplainedWarnings > 0 ? ': please explain each one in the explanations table on the Commentary sheet, or correct the figure' : ', each already explained'}.`;
+        : unexplained === 0
+          ? `It has ${count(warnings.length, 'warning')}, listed below, each already explained.`
+          : `It has ${count(warnings.length, 'warning')}, listed below${unexplained < warnings.length ? `, ${unexplained} of them not yet explained` : ''}: please correct each figure or explain it in the explanations table on the Commentary sheet.`;
     blocks.push({
-      kind: 'paragraph',
-      strong: true,
+      kind: 'result',
+      tone: unexplained > 0 ? 'warnings' : 'accepted',
       text: `Thank you: your ${quarter} return (${context.fileName}, received ${received}) has been accepted. ${warningText}`,
     });
   }
@@ -134,21 +179,21 @@ function buildBlocks(context: FeedbackContext, period: Period | undefined): Bloc
       if (effect.replacedReceivedAt) {
         blocks.push({
           kind: 'paragraph',
-          text: `It replaces the return you sent on ${describeMoment(effect.replacedReceivedAt)}, which we keep on file.`,
+          text: `It replaces ${earlierFile(effect.replacedFileName, effect.replacedReceivedAt)}, which we keep on record.`,
         });
       }
       break;
     case 'older-than-current':
       blocks.push({
         kind: 'paragraph',
-        text: `You have since sent a later ${quarter} return (received ${describeMoment(effect.currentReceivedAt)}), so that one stands as your return; this one is kept on file.`,
+        text: `You have since sent a later ${quarter} return (${earlierFile(effect.currentFileName, effect.currentReceivedAt)}), so that one stands as your return; this one is kept on record.`,
       });
       break;
     case 'rejected':
       if (effect.standingReceivedAt) {
         blocks.push({
           kind: 'paragraph',
-          text: `The ${quarter} return you sent on ${describeMoment(effect.standingReceivedAt)}, which was accepted, still stands until a corrected file is accepted. Nothing you sent has been lost.`,
+          text: `Your earlier ${quarter} return (${earlierFile(effect.standingFileName, effect.standingReceivedAt)}), which was accepted, still stands until a corrected file is accepted. Nothing you sent has been lost.`,
         });
       }
       break;
@@ -156,12 +201,22 @@ function buildBlocks(context: FeedbackContext, period: Period | undefined): Bloc
       break;
   }
 
+  const figures = headlineFigures(context);
+  if (figures.length > 0) {
+    blocks.push({ kind: 'heading', text: 'Your headline figures' });
+    blocks.push({
+      kind: 'paragraph',
+      text: `As we read them from your return. If one looks wrong, correct it in the workbook and ${sendAgain}.`,
+    });
+    blocks.push({ kind: 'figures', rows: figures });
+  }
+
   if (errors.length > 0) {
     blocks.push({ kind: 'heading', text: 'Errors to fix' });
     blocks.push({ kind: 'findings', findings: errors });
   }
   if (warnings.length > 0) {
-    blocks.push({ kind: 'heading', text: 'Warnings' });
+    blocks.push({ kind: 'heading', text: report.status === 'rejected' ? 'Warnings to look at' : 'Warnings' });
     blocks.push({ kind: 'findings', findings: warnings });
   }
   const notRun = report.checksNotRun;
@@ -178,18 +233,18 @@ function buildBlocks(context: FeedbackContext, period: Period | undefined): Bloc
       kind: 'paragraph',
       text:
         fatal.length > 0
-          ? 'Please put it right as described above and send the workbook again. Start from your partnership’s template if you can.'
-          : 'Please correct the cells listed, save the workbook, and send it again. Your corrected file replaces this one.',
+          ? `Please put it right as described above and ${sendAgain}. Start from your partnership’s template if you can.`
+          : `Please correct the cells listed, save the workbook, and ${sendAgain}. Your corrected file replaces this one.`,
     });
   } else if (report.counts.unexplainedWarnings > 0) {
     blocks.push({
       kind: 'paragraph',
-      text: 'Nothing more is needed for the return to count. If a warning points to a mistake, correct it and send the workbook again; if the figure is right, add a row to the explanations table saying why and send it again, so nobody needs to ask.',
+      text: `Nothing more is needed for the return to count. If a warning points to a mistake, correct it; if the figure is right, add a row to the explanations table saying why. Then save the workbook and ${sendAgain}, so nobody needs to ask.`,
     });
   } else {
     blocks.push({
       kind: 'paragraph',
-      text: 'Nothing more is needed. If you find a mistake later, send a corrected workbook: it will replace this one.',
+      text: `Nothing more is needed. If you find a mistake later, correct the workbook and ${sendAgain}: it will replace this one.`,
     });
   }
   if (period) {
@@ -198,60 +253,104 @@ function buildBlocks(context: FeedbackContext, period: Period | undefined): Bloc
       kind: 'paragraph',
       text:
         context.today <= due
-          ? `The ${quarter} return is due by ${longDate(due)}.`
-          : `The ${quarter} return was due by ${longDate(due)}${report.status === 'rejected' ? ', so please send the corrected file as soon as you can' : ''}.`,
+          ? `The ${quarter} return is due by ${ukDate(due)}.`
+          : `The ${quarter} return was due by ${ukDate(due)}${report.status === 'rejected' ? ', so please send the corrected file as soon as you can' : ''}.`,
     });
   }
   if (context.annotated) {
     blocks.push({
       kind: 'paragraph',
-      text: `Attached is your own workbook (${context.annotated.fileName}) with the cells to look at highlighted, a note on each, and a Feedback sheet listing every point.`,
+      text: `Attached is your own workbook (${context.annotated.fileName}) with the cells to look at highlighted, a note on each, and a Feedback sheet listing every point. You can correct the figures in it and send it back.`,
     });
   }
-  if (context.annotatedLink) {
+  if (portalPage) {
     blocks.push({
       kind: 'link',
-      text: `${context.annotated ? 'You can also download it' : 'Download your workbook with the cells to look at highlighted and a Feedback sheet listing every point'} (the link works for ${context.linkDays} days)`,
+      text:
+        report.findings.length > 0
+          ? `See this return on the portal: its result, every point above${context.annotatedLink || context.annotated ? ' and your workbook with the cells highlighted' : ''}`
+          : 'See this return on the portal',
+      href: portalPage,
+    });
+  } else if (programme.portalUrl) {
+    blocks.push({
+      kind: 'link',
+      text: 'Upload a new file on the portal',
+      href: portalLinks.home(programme.portalUrl),
+    });
+  } else if (context.annotatedLink && !context.annotated) {
+    // Too large to attach and no portal: the link is all there is, and it does not last.
+    blocks.push({
+      kind: 'link',
+      text: 'Download your workbook with the cells to look at highlighted and a Feedback sheet listing every point',
       href: context.annotatedLink,
+    });
+    blocks.push({
+      kind: 'paragraph',
+      text: `This link stops working after a short time, so please download the copy soon. If it no longer works, email ${programme.helpEmail} and we will send it again.`,
     });
   }
   blocks.push({
     kind: 'paragraph',
-    text: `Questions? Reply to ${programme.helpEmail}, quoting reference ${context.reference} so we can find your file.`,
+    text: `Questions? Email ${programme.helpEmail}, quoting reference ${context.reference} so we can find your file.`,
   });
   blocks.push({ kind: 'paragraph', text: `${programme.funder}, ${programme.name} monitoring` });
   return blocks;
 }
 
-function describeMoment(iso: string): string {
-  const date = new Date(iso);
-  const time = date.toLocaleTimeString('en-GB', {
-    hour: '2-digit',
-    minute: '2-digit',
-    timeZone: 'Europe/London',
-  });
-  return `${longDate(iso.slice(0, 10))} at ${time}`;
+/** The dictionary's headline items as the return gave them, for an accepted return. */
+function headlineFigures(context: FeedbackContext): Array<{ label: string; value: string }> {
+  const { report, dictionary } = context;
+  if (!dictionary || !report.values || report.status === 'rejected') return [];
+  return dictionary.items
+    .filter((item) => item.headline)
+    .map((item) => {
+      const value = report.values?.items[item.id];
+      const shown =
+        value === undefined
+          ? 'not reported'
+          : typeof value === 'number'
+            ? item.type === 'money'
+              ? formatMoney(value)
+              : `${formatCount(value)}${item.unit && item.unit !== '£' ? ` ${item.unit}` : ''}`
+            : value;
+      return { label: item.label, value: shown };
+    });
 }
 
-function whereOf(finding: ReportFinding): string {
-  if (!finding.sheet) return '';
-  return `${finding.sheet}${finding.cell ? `, ${finding.cell}` : ''}`;
+function distinctCells(findings: readonly ReportFinding[]): number {
+  return new Set(
+    findings.flatMap((finding) => finding.cells.map((cell) => `${cell.sheet}!${cell.row}:${cell.column}`)),
+  ).size;
 }
+
+/** The message itself names the item and its cell, so the lead-in says only why this one. */
+const FIRST_ERROR = 'Start with this one, the first in the workbook:';
 
 function renderText(blocks: readonly Block[]): string {
   const lines: string[] = [];
   for (const block of blocks) {
     switch (block.kind) {
       case 'paragraph':
+      case 'result':
         lines.push(block.text, '');
         break;
       case 'heading':
         lines.push(block.text.toUpperCase(), '');
         break;
+      case 'first':
+        lines.push(`${FIRST_ERROR} ${block.finding.message}`, '');
+        break;
+      case 'figures': {
+        const width = Math.max(...block.rows.map((row) => row.label.length));
+        for (const row of block.rows) lines.push(`  ${`${row.label}:`.padEnd(width + 2)}${row.value}`);
+        lines.push('');
+        break;
+      }
       case 'findings':
         block.findings.forEach((finding, index) => {
-          const where = whereOf(finding);
-          lines.push(`${index + 1}. ${where ? `[${where}] ` : ''}${finding.message}`);
+          const tag = findingTag(finding);
+          lines.push(`${index + 1}. ${tag ? `[${tag}] ` : ''}${finding.message}`);
           if (finding.explanation) lines.push(`   Your explanation: "${finding.explanation}"`);
         });
         lines.push('');
@@ -264,20 +363,38 @@ function renderText(blocks: readonly Block[]): string {
   return lines.join('\n').trimEnd();
 }
 
+/** Colours for the result banner; the words say the same, so colour is never the only signal. */
+const TONES: Record<Tone, { border: string; background: string }> = {
+  accepted: { border: '#00703c', background: '#e8f5ee' },
+  warnings: { border: '#b25d00', background: '#fdf3e6' },
+  rejected: { border: '#c3262e', background: '#fbeaeb' },
+};
+
 function renderHtml(subject: string, blocks: readonly Block[]): string {
   const body = blocks
     .map((block) => {
       switch (block.kind) {
         case 'paragraph':
-          return block.strong
-            ? `<p><strong>${escapeHtml(block.text)}</strong></p>`
-            : `<p>${escapeHtml(block.text)}</p>`;
+          return `<p>${escapeHtml(block.text)}</p>`;
+        case 'result': {
+          const tone = TONES[block.tone];
+          return `<p style="border-left:6px solid ${tone.border};background:${tone.background};padding:12px 16px"><strong>${escapeHtml(block.text)}</strong></p>`;
+        }
         case 'heading':
           return `<h2 style="font-size:16px;color:#1f4e79;margin:20px 0 8px">${escapeHtml(block.text)}</h2>`;
+        case 'first':
+          return `<p style="border:2px solid #1f4e79;padding:10px 14px"><strong>${escapeHtml(FIRST_ERROR)}</strong> ${escapeHtml(block.finding.message)}</p>`;
+        case 'figures':
+          return `<table style="border-collapse:collapse;margin:0 0 12px">${block.rows
+            .map(
+              (row) =>
+                `<tr><th scope="row" style="text-align:left;font-weight:normal;padding:4px 24px 4px 0;border-bottom:1px solid #d0d0d0">${escapeHtml(row.label)}</th><td style="text-align:right;font-weight:bold;padding:4px 0;border-bottom:1px solid #d0d0d0">${escapeHtml(row.value)}</td></tr>`,
+            )
+            .join('')}</table>`;
         case 'findings':
           return `<ol>${block.findings
             .map((finding) => {
-              const where = whereOf(finding);
+              const where = findingTag(finding);
               const explanation = finding.explanation
                 ? `<br><em>Your explanation: “${escapeHtml(finding.explanation)}”</em>`
                 : '';

@@ -18,6 +18,10 @@ const programmeSchema = z.strictObject({
   name: z.string().min(1),
   funder: z.string().min(1),
   helpEmail: z.email(),
+  /** The portal grant holders upload returns on; absent until it is deployed. */
+  portalUrl: z
+    .url({ protocol: /^https?$/, message: 'should be a web address like https://returns.example' })
+    .optional(),
   firstYear: z
     .string()
     .refine((text) => 'startYear' in parseYear(text), 'should be a financial year like 2025-26'),
@@ -40,11 +44,13 @@ export class Programme {
   readonly name: string;
   readonly funder: string;
   readonly helpEmail: string;
+  readonly portalUrl: string | undefined;
 
   constructor(private readonly settings: z.infer<typeof programmeSchema>) {
     this.name = settings.name;
     this.funder = settings.funder;
     this.helpEmail = settings.helpEmail;
+    this.portalUrl = settings.portalUrl;
     const first = parseYear(settings.firstYear) as { startYear: number };
     this.firstPeriod = { startYear: first.startYear, quarter: 1 };
     this.lastPeriod = { startYear: first.startYear + settings.years - 1, quarter: 4 };

@@ -237,6 +237,7 @@ async function sentAgain(
       {
         kind: 'now-current',
         replacedReceivedAt: update.replaced.receivedAt,
+        replacedFileName: await fileNameOf(deps.store, update.replaced.submissionId),
       },
     );
   }
@@ -277,13 +278,25 @@ async function finishSubmission(
     current = update.outcome;
     if (update.outcome === 'older') {
       await store.setStatus(submission.submissionId, 'superseded');
-      effect = { kind: 'older-than-current', currentReceivedAt: update.current.receivedAt };
+      effect = {
+        kind: 'older-than-current',
+        currentReceivedAt: update.current.receivedAt,
+        currentFileName: await fileNameOf(store, update.current.submissionId),
+      };
     } else {
       const replaced = update.outcome === 'now-current' ? update.replaced : undefined;
       if (replaced && replaced.submissionId !== submission.submissionId) {
         await store.setStatus(replaced.submissionId, 'superseded');
       }
-      effect = { kind: 'now-current', ...(replaced ? { replacedReceivedAt: replaced.receivedAt } : {}) };
+      effect = {
+        kind: 'now-current',
+        ...(replaced
+          ? {
+              replacedReceivedAt: replaced.receivedAt,
+              replacedFileName: await fileNameOf(store, replaced.submissionId),
+            }
+          : {}),
+      };
       // Published on every pass: the consumer recomputes the quarter, so a repeat is harmless.
       await events.returnAccepted({
         type: 'ReturnAccepted',
@@ -296,7 +309,13 @@ async function finishSubmission(
     const standing = (await store.currentReturns(submission.period)).find(
       (entry) => entry.site === submission.site,
     );
-    if (standing) effect = { kind: 'rejected', standingReceivedAt: standing.receivedAt };
+    if (standing) {
+      effect = {
+        kind: 'rejected',
+        standingReceivedAt: standing.receivedAt,
+        standingFileName: await fileNameOf(store, standing.submissionId),
+      };
+    }
   }
 
   await sendFeedback(deps, submission, site, report, effect, annotatedBytes);
@@ -337,7 +356,9 @@ async function sendFeedback(
       ? { annotatedLink: await files.linkTo(submission.annotatedKey, linkSeconds) }
       : {}),
     ...(annotated ? { annotated } : {}),
-    linkDays: settings.feedbackLinkDays,
+    ...(report.dictionaryVersion
+      ? { dictionary: reference.dictionaries.find(report.dictionaryVersion) }
+      : {}),
     reference: submission.submissionId,
     effect,
     today: today(now),
@@ -359,6 +380,12 @@ async function sendFeedback(
     to: email.to.length,
     subject: email.subject,
   });
+}
+
+/** The name a submission's file was uploaded as, so an email can say which file it means. */
+async function fileNameOf(store: SubmissionStore, submissionId: string): Promise<string | undefined> {
+  const submission = await store.getSubmission(submissionId);
+  return submission ? basename(submission.s3Key) : undefined;
 }
 
 /** The annotated copy to attach, if small enough: the bytes in hand, or read back on a resumed attempt. */

@@ -12,21 +12,49 @@ export const META_SHEET = '_meta';
 /** Identifies a workbook as this product's template, whatever its version. */
 export const TEMPLATE_ID = 'monitoring-returns/quarterly-return';
 
-/** Column letters of a section sheet. */
-export const COLUMNS = { id: 'A', label: 'B', value: 'C', unit: 'D', definition: 'E', last: 'H' } as const;
+/** Column letters of a section sheet. `required` says Required or Optional in words, never by colour alone. */
+export const COLUMNS = {
+  id: 'A',
+  label: 'B',
+  value: 'C',
+  required: 'D',
+  unit: 'E',
+  definition: 'F',
+  last: 'I',
+} as const;
+/** The number of the last column, where merged text ends. */
+export const LAST_COLUMN = 9;
 /** Table columns start under the label column. */
 export const TABLE_FIRST_COLUMN = 2;
 export const HEADER_ROW = 5;
+
+/** How a return is sent, from the programme's settings. */
+export function howToSend(portalUrl: string | undefined, helpEmail: string): string {
+  return portalUrl
+    ? `Save the workbook and upload it on the portal at ${portalUrl} for your partnership, keeping the file name ending .xlsx.`
+    : `Save the workbook and send it to the funder as agreed for your partnership. If you are not sure how, email ${helpEmail}.`;
+}
+
+/** What happens after sending, in the words the Instructions sheet and the CLI both use. */
+export const WHAT_HAPPENS_NEXT =
+  'Within minutes of sending it you receive an email saying whether the return is accepted, listing anything to fix or explain, each with its sheet and cell, and, when there is anything to look at, a copy of your own workbook with those cells highlighted.';
+
+/** Marks a required item on its sheet, beside the label and in its own column; never colour alone. */
+export const REQUIRED_MARK = 'Required';
 
 export type SheetRow =
   | { readonly kind: 'group'; readonly row: number; readonly title: string }
   | { readonly kind: 'item'; readonly row: number; readonly item: Item }
   | { readonly kind: 'table-title'; readonly row: number; readonly table: Table }
-  | { readonly kind: 'table-header'; readonly row: number; readonly table: Table };
+  | { readonly kind: 'table-header'; readonly row: number; readonly table: Table }
+  /** Under a table's header: what each column means, from the dictionary. */
+  | { readonly kind: 'table-definitions'; readonly row: number; readonly table: Table };
 
 export interface TablePlacement {
   readonly table: Table;
+  readonly titleRow: number;
   readonly headerRow: number;
+  readonly definitionsRow: number;
   readonly firstRow: number;
   readonly lastRow: number;
 }
@@ -53,10 +81,21 @@ export function layoutSections(dictionary: Dictionary): SectionLayout[] {
     }
     for (const table of dictionary.tables.filter((candidate) => candidate.section === section.id)) {
       row += 1;
-      rows.push({ kind: 'table-title', row: row++, table });
-      rows.push({ kind: 'table-header', row, table });
-      tables.push({ table, headerRow: row, firstRow: row + 1, lastRow: row + table.rows });
-      row += table.rows + 1;
+      const titleRow = row++;
+      rows.push({ kind: 'table-title', row: titleRow, table });
+      const headerRow = row++;
+      rows.push({ kind: 'table-header', row: headerRow, table });
+      const definitionsRow = row++;
+      rows.push({ kind: 'table-definitions', row: definitionsRow, table });
+      tables.push({
+        table,
+        titleRow,
+        headerRow,
+        definitionsRow,
+        firstRow: row,
+        lastRow: row + table.rows - 1,
+      });
+      row += table.rows;
     }
     return { section, rows, tables };
   });

@@ -11,8 +11,10 @@
  * input: dictionary, site, period → output: .xlsx bytes
  */
 import ExcelJS from 'exceljs';
+import { codeChoice } from '../dictionary/code-choices.js';
 import { columnLetters, quoteSheetName } from '../dictionary/excel-names.js';
-import type { Code, Dictionary, Item, TableColumn } from '../dictionary/load-dictionary.js';
+import type { Code, Dictionary, Item, Table, TableColumn } from '../dictionary/load-dictionary.js';
+import { CANNOT_REPORT_POLICY } from '../dictionary/reporting-policy.js';
 import {
   describePeriod,
   formatPeriod,
@@ -27,12 +29,16 @@ import type { Site } from '../programme/sites.js';
 import {
   COLUMNS,
   HEADER_ROW,
+  howToSend,
   INSTRUCTIONS_SHEET,
+  LAST_COLUMN,
   layoutSections,
   META_SHEET,
+  REQUIRED_MARK,
   type SectionLayout,
   TABLE_FIRST_COLUMN,
   TEMPLATE_ID,
+  WHAT_HAPPENS_NEXT,
 } from './template-layout.js';
 
 export interface TemplateRequest {
@@ -50,6 +56,7 @@ const COLOURS = {
   prefilled: 'FFE7E6E6', // grey: filled in for you
   header: 'FF1F4E79',
   group: 'FFDDEBF7',
+  definitions: 'FFF2F2F2', // light grey: read me, under a table's header
   idText: 'FF7F7F7F',
   border: 'FFBFBFBF',
 };
@@ -69,6 +76,8 @@ const NUMBER_FORMATS: Record<Item['type'], string> = {
 const PROMPT_TITLE_MAX = 32;
 const PROMPT_MAX = 255;
 const ERROR_MAX = 225;
+/** Excel refuses an inline list of choices longer than this. */
+const INLINE_LIST_MAX = 255;
 
 const thin = { style: 'thin' as const, color: { argb: COLOURS.border } };
 const box = { top: thin, left: thin, bottom: thin, right: thin };
@@ -157,19 +166,28 @@ function writeInstructions(workbook: ExcelJS.Workbook, request: TemplateRequest)
       'text',
     ],
     [
-      '•  Click a yellow cell to see the definition of what to count. Each row also shows its definition and unit.',
+      `•  Every figure whose row says "${REQUIRED_MARK}" must be filled in; a row that says "Optional" may be left blank.`,
       'text',
     ],
     [
-      '•  Blank and zero mean different things. Enter 0 when there were none. Leave a cell blank only when you cannot report the figure: a blank is read as "not reported", never as zero.',
+      '•  Click a yellow cell to see the definition of what to count. Each row also shows its definition and unit, and each table column its meaning under its heading.',
       'text',
     ],
+    [
+      '•  Blank and zero mean different things. Enter 0 when there were none. A blank is read as "not reported", never as zero.',
+      'text',
+    ],
+    [`•  ${CANNOT_REPORT_POLICY}`, 'text'],
     [
       '•  "Not known" is a category, not a blank: where a breakdown has a "not known" row, the breakdown must add up exactly to its total.',
       'text',
     ],
     [
       '•  Enter numbers as numbers: no "N/A", dashes or notes in number cells. Put any context in the Commentary sheet.',
+      'text',
+    ],
+    [
+      '•  Where a cell offers a list, choose from it: each choice is in plain words with its code in brackets, and typing the code alone works too.',
       'text',
     ],
     [
@@ -180,13 +198,17 @@ function writeInstructions(workbook: ExcelJS.Workbook, request: TemplateRequest)
     ['The sheets', 'heading'],
     ...sectionList.map((line): [string, 'text'] => [line, 'text']),
     ['', 'text'],
-    ['Checks and feedback', 'heading'],
+    ['How to send it', 'heading'],
+    [howToSend(programme.portalUrl, programme.helpEmail), 'text'],
+    ['', 'text'],
+    ['What happens next', 'heading'],
+    [WHAT_HAPPENS_NEXT, 'text'],
     [
-      'When you send the workbook it is checked against the data dictionary straight away, and you receive an email within a minute listing anything to fix, each with its sheet and cell, and a copy of your workbook with the cells highlighted. Errors must be fixed before the return is accepted. Warnings do not stop it, but please explain each one in the explanations table on the Commentary sheet.',
+      'Errors must be fixed before the return is accepted. Warnings do not stop it, but please correct each one or explain it in the explanations table on the Commentary sheet.',
       'text',
     ],
     [
-      'If you send a corrected workbook later, it replaces the earlier one; nothing you sent is lost.',
+      'If you send a corrected workbook later, it replaces the earlier one; nothing you sent is lost. You can correct the copy attached to the email and send that back.',
       'text',
     ],
     ['', 'text'],
@@ -200,7 +222,8 @@ function writeInstructions(workbook: ExcelJS.Workbook, request: TemplateRequest)
     if (style === 'title') cell.font = { bold: true, size: 16, color: { argb: COLOURS.header } };
     if (style === 'heading') cell.font = { bold: true, size: 12, color: { argb: COLOURS.header } };
     const row = sheet.getRow(index + 1);
-    if (style === 'text' && text.length > 100) row.height = 15 * Math.ceil(text.length / 95);
+    // Excel does not grow a row to fit wrapped text it did not type itself.
+    row.height = style === 'title' ? 24 : style === 'heading' ? 20 : rowHeight(text, 110);
   });
   void sheet.protect('', { selectLockedCells: true, selectUnlockedCells: true });
 }
@@ -226,7 +249,7 @@ async function writeSection(
     },
     headerFooter: { oddFooter: `&L${site.shortName} ${describePeriod(period)}&C&A&RPage &P of &N` },
   });
-  const widths: Record<string, number> = { A: 22, B: 46, C: 18, D: 16, E: 16, F: 16, G: 16, H: 40 };
+  const widths: Record<string, number> = { A: 22, B: 46, C: 18, D: 11, E: 16, F: 16, G: 16, H: 16, I: 32 };
   for (const [letter, width] of Object.entries(widths)) sheet.getColumn(letter).width = width;
 
   sheet.getCell('A1').value = `${section.id}. ${section.title}`;
@@ -234,14 +257,22 @@ async function writeSection(
   sheet.getCell('A2').value = `${site.name} · ${describePeriod(period)} (${periodMonths(period)})`;
   sheet.getCell('A2').font = { bold: true };
   sheet.getCell('A3').value =
-    'Fill in the yellow cells. Enter 0 when there were none; leave a cell blank only if you cannot report it.';
+    `Fill in the yellow cells: every row marked ${REQUIRED_MARK} needs a figure. Enter 0 when there were none.`;
   sheet.getCell('A3').font = { italic: true };
+  // The same policy words as the Instructions, so the sheets never contradict them.
+  const policy = sheet.getCell('A4');
+  policy.value = CANNOT_REPORT_POLICY;
+  policy.font = { italic: true };
+  policy.alignment = { wrapText: true, vertical: 'top' };
+  sheet.mergeCells(`A4:${COLUMNS.last}4`);
+  sheet.getRow(4).height = rowHeight(CANNOT_REPORT_POLICY, 170);
 
   const header = sheet.getRow(HEADER_ROW);
   const headings: Array<[string, string]> = [
     [COLUMNS.id, 'Item ID'],
     [COLUMNS.label, 'Item'],
     [COLUMNS.value, 'Your figure'],
+    [COLUMNS.required, 'Required?'],
     [COLUMNS.unit, 'Unit'],
     [COLUMNS.definition, 'Definition'],
   ];
@@ -255,7 +286,7 @@ async function writeSection(
         const cell = sheet.getCell(`${COLUMNS.label}${entry.row}`);
         cell.value = entry.title;
         cell.font = { bold: true, color: { argb: COLOURS.header } };
-        for (let column = 1; column <= 8; column++) {
+        for (let column = 1; column <= LAST_COLUMN; column++) {
           sheet.getCell(entry.row, column).fill = solid(COLOURS.group);
         }
         break;
@@ -283,10 +314,39 @@ async function writeSection(
         entry.table.columns.forEach((column, index) => {
           styleHeader(sheet.getCell(entry.row, TABLE_FIRST_COLUMN + index), column.label);
         });
+        mergeToLastColumn(sheet, entry.row, TABLE_FIRST_COLUMN + entry.table.columns.length - 1);
         sheet.getRow(entry.row).height = 32;
         break;
+      case 'table-definitions': {
+        // What each column means, where a printed page shows it: an input message alone never prints.
+        let tallest = 15;
+        entry.table.columns.forEach((column, index) => {
+          const cell = sheet.getCell(entry.row, TABLE_FIRST_COLUMN + index);
+          cell.value = columnDefinition(entry.table, column, request);
+          cell.font = { italic: true, size: 9 };
+          cell.fill = solid(COLOURS.definitions);
+          cell.border = box;
+          cell.alignment = { wrapText: true, vertical: 'top' };
+          const last = index === entry.table.columns.length - 1;
+          const width = last ? 60 : (sheet.getColumn(TABLE_FIRST_COLUMN + index).width ?? 16);
+          tallest = Math.max(
+            tallest,
+            rowHeight(String(cell.value), Math.max(10, Math.floor(width * 1.2)), 12),
+          );
+        });
+        mergeToLastColumn(sheet, entry.row, TABLE_FIRST_COLUMN + entry.table.columns.length - 1);
+        sheet.getRow(entry.row).height = tallest;
+        break;
+      }
     }
   }
+
+  // Printing: a table's own header (not the item grid's) repeats on the pages it runs over.
+  // Excel has one set of print titles per sheet, repeated only from where they first appear,
+  // so a sheet with a table repeats the table's header rows and its item grid prints first,
+  // under its own header. (No manual page break: exceljs drops them when it reads a workbook.)
+  const [firstTable] = layout.tables;
+  if (firstTable) sheet.pageSetup.printTitlesRow = `${firstTable.headerRow}:${firstTable.definitionsRow}`;
 
   for (const placement of layout.tables) {
     const { table, firstRow, lastRow } = placement;
@@ -296,12 +356,12 @@ async function writeSection(
       const columnNumber = TABLE_FIRST_COLUMN + index;
       const letter = columnLetters(columnNumber);
       // The last column of a table takes the remaining width, so long text has room.
-      const last = index === table.columns.length - 1 && columnNumber < 8;
+      const last = index === table.columns.length - 1 && columnNumber < LAST_COLUMN;
       for (let row = firstRow; row <= lastRow; row++) {
         const cell = sheet.getCell(row, columnNumber);
         styleInput(cell, column.type);
         if (explanations) cell.alignment = { wrapText: true, vertical: 'top' };
-        if (last) sheet.mergeCells(row, columnNumber, row, 8);
+        if (last) sheet.mergeCells(row, columnNumber, row, LAST_COLUMN);
       }
       const range = `$${letter}$${firstRow}:$${letter}$${lastRow}`;
       workbook.definedNames.add(`${quoteSheetName(section.sheet)}!${range}`, column.name);
@@ -317,8 +377,6 @@ async function writeSection(
         }
       });
       for (let row = firstRow; row <= lastRow; row++) sheet.getRow(row).height = 32;
-      const lastColumn = TABLE_FIRST_COLUMN + table.columns.length - 1;
-      if (lastColumn < 8) sheet.mergeCells(placement.headerRow, lastColumn, placement.headerRow, 8);
     }
   }
 
@@ -346,7 +404,7 @@ function writeItemRow(
   id.alignment = { vertical: 'top' };
 
   const label = sheet.getCell(`${COLUMNS.label}${row}`);
-  label.value = item.required ? item.label : `${item.label} (optional)`;
+  label.value = item.label;
   label.alignment = { wrapText: true, vertical: 'top', indent: item.group ? 1 : 0 };
 
   const input = sheet.getCell(`${COLUMNS.value}${row}`);
@@ -361,9 +419,15 @@ function writeItemRow(
   if (item.type === 'text' && (item.maxLength ?? 0) > 200) {
     // Long text gets the room of the row, not a sliver of one cell.
     sheet.mergeCells(`${COLUMNS.value}${row}:${COLUMNS.last}${row}`);
+    // The box covers the Required column, so the label says it.
+    label.value = `${item.label} (${item.required ? REQUIRED_MARK : 'Optional'})`;
     sheet.getRow(row).height = 150;
     input.alignment = { wrapText: true, vertical: 'top' };
   } else {
+    const required = sheet.getCell(`${COLUMNS.required}${row}`);
+    required.value = item.required ? REQUIRED_MARK : 'Optional';
+    required.font = item.required ? { bold: true } : { italic: true };
+    required.alignment = { vertical: 'top' };
     const unit = sheet.getCell(`${COLUMNS.unit}${row}`);
     unit.value = item.unit;
     unit.alignment = { vertical: 'top' };
@@ -409,8 +473,31 @@ function solid(argb: string): ExcelJS.Fill {
 }
 
 /** Excel does not grow merged rows to fit their text, so the height is set from the text. */
-function rowHeight(text: string, charactersPerLine: number): number {
-  return Math.max(15, 15 * Math.ceil(text.length / charactersPerLine));
+function rowHeight(text: string, charactersPerLine: number, lineHeight = 15): number {
+  return Math.max(15, lineHeight * Math.ceil(text.length / charactersPerLine));
+}
+
+function mergeToLastColumn(sheet: ExcelJS.Worksheet, row: number, lastTableColumn: number): void {
+  if (lastTableColumn < LAST_COLUMN) sheet.mergeCells(row, lastTableColumn, row, LAST_COLUMN);
+}
+
+/**
+ * A table column's definition, with a code list's choices spelled out in plain words, and
+ * "Needed in every row you use" where the dictionary's table rule requires it.
+ */
+function columnDefinition(table: Table, column: TableColumn, request: TemplateRequest): string {
+  const { dictionary } = request;
+  const parts = [column.definition];
+  if (column.type === 'code') {
+    const codes = dictionary.codeLists.get(column.codeList ?? '') ?? [];
+    parts.push(`Choose from the list: ${codes.map(codeChoice).join('; ')}.`);
+  }
+  const needed = dictionary.rules.some(
+    (rule) =>
+      rule.kind === 'table_totals' && rule.table === table.id && rule.requiredInUsedRows.includes(column.id),
+  );
+  if (needed) parts.push(`${REQUIRED_MARK} in every row you use.`);
+  return parts.join(' ');
 }
 
 /** Excel's own check on the value typed, with the definition as the input message. */
@@ -495,10 +582,11 @@ function dataValidationFor(
           ],
         };
       }
-      return list(
-        codes.map((code) => code.code),
-        `Choose one of: ${codes.map((code) => `${code.code} (${code.label})`).join(', ')}.`,
-      );
+      // Plain words with the code in brackets, which the validator reads back; the codes alone
+      // where the words would not fit Excel's 255-character inline list or hold its separator.
+      const choices = codes.map(codeChoice);
+      const fits = `"${choices.join(',')}"`.length <= INLINE_LIST_MAX && !choices.some((c) => /[,"]/.test(c));
+      return list(fits ? choices : codes.map((code) => code.code), `Choose one of: ${choices.join(', ')}.`);
     }
     case 'site':
       return list([site.code], `This return is for ${site.code} (${site.name}); please leave it as it is.`);

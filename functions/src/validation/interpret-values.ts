@@ -9,6 +9,7 @@
  * input: located cells → output: typed values, and findings grouped so one
  * mistake repeated forty times is one finding, not forty
  */
+import { findCode } from '../dictionary/code-choices.js';
 import type { Code, Dictionary, Item, TableColumn } from '../dictionary/load-dictionary.js';
 import { CANNOT_REPORT_POLICY } from '../dictionary/reporting-policy.js';
 import { CANNOT_REPORT_CODE } from '../dictionary/table-roles.js';
@@ -641,7 +642,8 @@ function interpretText(
   }
   if (field.type === 'code') {
     const codes = (dictionary.codeLists.get(field.codeList ?? '') ?? []) as readonly Code[];
-    const code = chosenCode(text, codes);
+    // The template's dropdowns say "Diet and nutrition (DN)"; the code alone is read too.
+    const code = findCode(codes, text);
     if (!code) {
       const choices =
         codes.length > 12
@@ -669,26 +671,6 @@ function interpretText(
  * the words alone, and a pasted choice may carry odd spaces or case. The code
  * in brackets wins, so a relabelled choice in an old template still reads.
  */
-export function chosenCode(text: string, codes: readonly Code[]): Code | undefined {
-  const normal = (value: string) =>
-    value
-      .replace(/[\u00a0\u2007\u202f\s]+/g, ' ')
-      .trim()
-      .toUpperCase();
-  const typed = normal(text);
-  const byCode = (code: string) => codes.find((candidate) => normal(candidate.code) === code);
-  const bracketed = /\(([^()]+)\)\s*$/.exec(typed)?.[1];
-  return (
-    (bracketed ? byCode(normal(bracketed)) : undefined) ??
-    byCode(typed) ??
-    codes.find(
-      (candidate) =>
-        normal(candidate.label) === typed ||
-        (candidate.display !== undefined && normal(candidate.display) === typed),
-    )
-  );
-}
-
 // ── grouping ─────────────────────────────────────────────────────────────────
 
 /** One finding per problem kind and value seen, listing every cell it occurs in. */
