@@ -12,6 +12,7 @@ import { describePeriod, longDate, type Period, parsePeriod } from '../programme
 import type { Programme } from '../programme/programme.js';
 import type { Site } from '../programme/sites.js';
 import type { ValidationReport } from '../validation/report.js';
+import { XLSX_MEDIA_TYPE } from '../xlsx/package-names.js';
 import { describeOutcome } from './render-report.js';
 
 export interface FeedbackEmail {
@@ -75,7 +76,7 @@ export function composeFeedbackEmail(context: FeedbackContext): FeedbackEmail {
           attachments: [
             {
               fileName: context.annotated.fileName,
-              contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+              contentType: XLSX_MEDIA_TYPE,
               content: context.annotated.content,
             },
           ],
