@@ -10,5 +10,6 @@ export {
   HIGHLIGHT_COLOURS,
   MAX_NOTE_LENGTH,
   NOTE_AUTHOR,
+  NOTE_HEADING,
   resultSentence,
 } from './annotate/annotate-workbook.js';

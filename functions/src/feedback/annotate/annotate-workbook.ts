@@ -39,15 +39,22 @@ import type { Finding } from '../../validation/findings.js';
 import type { ValidationReport } from '../../validation/report.js';
 import { columnLetters, parseCellRef } from '../../xlsx/cell-references.js';
 import { CONTENT_TYPES, NAMESPACES } from '../../xlsx/package-names.js';
+import { removeEarlierAnnotations } from './earlier-annotations.js';
 import {
   type FeedbackSheetOptions,
   feedbackSheet,
   findSheet,
-  HIGHLIGHT_COLOURS,
   type SheetEntry,
   validCell,
 } from './feedback-sheet.js';
 import { CommentsXml, emptyComments, idmapBlocks, ShapeIdAllocator, VmlDrawing } from './notes.js';
+import {
+  FEEDBACK_MARKER_NAME,
+  HIGHLIGHT_BORDERS,
+  HIGHLIGHT_COLOURS,
+  NOTE_AUTHOR,
+  NOTE_HEADING,
+} from './own-marks.js';
 import {
   addRelationship,
   ContentTypes,
@@ -61,20 +68,19 @@ import {
   type CellNote,
   clearTabSelected,
   type Highlight,
+  highlightCells,
   isWorksheet,
   layoutSheet,
-  markCells,
 } from './sheet-cells.js';
 import { defaultStyleSheet, StyleSheet } from './styles.js';
 import { WorkbookXml } from './workbook-part.js';
 import { relIdOf, setAttribute, setRelId, slice, XmlEdits } from './xml-surgery.js';
 
-export { HIGHLIGHT_COLOURS, resultSentence } from './feedback-sheet.js';
+export { resultSentence } from './feedback-sheet.js';
+export { HIGHLIGHT_COLOURS, NOTE_AUTHOR, NOTE_HEADING } from './own-marks.js';
 
 export type AnnotateOptions = FeedbackSheetOptions;
 
-/** The author of the notes the annotation adds. */
-export const NOTE_AUTHOR = 'Return checker';
 /** The most characters of findings put in one cell's note; the Feedback sheet has the rest. */
 export const MAX_NOTE_LENGTH = 2_000;
 export const FEEDBACK_SHEET_NAME = 'Feedback';
@@ -126,6 +132,8 @@ function annotate(pkg: Package, report: ValidationReport, options: AnnotateOptio
     .find((rel) => rel.type.endsWith('/officeDocument') && !rel.external)?.target;
   if (!workbookPart || !pkg.has(workbookPart))
     throw new WorkbookRefused('file.not_xlsx', {}, 'no workbook part');
+  // A copy we annotated before, sent back: start from the person's workbook without our marks.
+  removeEarlierAnnotations(pkg, workbookPart, contentTypes);
   const workbookRelsPart = relsPathOf(workbookPart);
   const workbookRels = pkg.relationshipsOf(workbookPart);
   const workbook = new WorkbookXml(pkg.bytes(workbookPart));
@@ -196,7 +204,12 @@ function annotate(pkg: Package, report: ValidationReport, options: AnnotateOptio
   );
   pkg.set(workbookRelsPart, sheetRel.xml);
   contentTypes.ensureRelsDefault();
-  pkg.set(workbookPart, workbook.withSheet(feedbackName, sheetRel.id));
+  pkg.set(
+    workbookPart,
+    workbook.withSheet(feedbackName, sheetRel.id, [
+      { name: FEEDBACK_MARKER_NAME, formula: `'${feedbackName.replaceAll("'", "''")}'!$A$1`, hidden: true },
+    ]),
+  );
   pkg.set(stylesPart, styles.toXml());
   pkg.set('[Content_Types].xml', contentTypes.toXml());
   return pkg;
@@ -233,7 +246,7 @@ function noteText(finding: Finding): string {
 }
 
 function noteBody(note: CellNote): string {
-  const text = note.messages.join('\n\n');
+  const text = `${NOTE_HEADING}\n${note.messages.join('\n\n')}`;
   if (text.length <= MAX_NOTE_LENGTH) return text;
   const more = '… (the Feedback sheet lists the rest)';
   return `${text.slice(0, MAX_NOTE_LENGTH - more.length).trimEnd()}${more}`;
@@ -256,11 +269,15 @@ function annotateSheet(
   notes: CellNote[],
   context: SheetContext,
 ): Buffer {
-  const layout = layoutSheet(xml, new Set(notes.map((note) => note.row)), part);
+  const layout = layoutSheet(xml, part);
   const edits = new XmlEdits(xml);
   for (const view of layout.sheetViews)
     edits.rewriteTag(view, (tag) => setAttribute(tag, 'tabSelected', undefined));
-  markCells(edits, layout, notes, context.styles, HIGHLIGHT_COLOURS);
+  const { styles } = context;
+  highlightCells(edits, layout, notes, {
+    error: styles.differentialFill(HIGHLIGHT_COLOURS.error, HIGHLIGHT_BORDERS.error),
+    warning: styles.differentialFill(HIGHLIGHT_COLOURS.warning, HIGHLIGHT_BORDERS.warning),
+  });
 
   // Notes: the comments part and the VML drawing that shows them, merged with the sheet's own.
   const relsPart = relsPathOf(part);

@@ -15,6 +15,7 @@ import type { ValidationReport } from '../../validation/report.js';
 import { columnLetters } from '../../xlsx/cell-references.js';
 import { NAMESPACES } from '../../xlsx/package-names.js';
 import { escapeCellText, escapeXml, XML_DECLARATION } from '../../xlsx/xml-text.js';
+import { HIGHLIGHT_BORDERS, HIGHLIGHT_COLOURS, INPUT_COLOUR } from './own-marks.js';
 import type { StyleSheet } from './styles.js';
 
 export interface FeedbackSheetOptions {
@@ -27,9 +28,6 @@ export interface SheetEntry {
   readonly part: string | undefined;
   readonly state: string;
 }
-
-/** The fill colours of highlighted cells (ARGB). */
-export const HIGHLIGHT_COLOURS = { error: 'FFFFC7CE', warning: 'FFFFEB9C' } as const;
 
 interface FeedbackCell {
   readonly column: number;
@@ -67,10 +65,19 @@ export function feedbackSheet(
   const titleFont = styles.font({ bold: true, size: 14, rgb: 'FF1F4E79' });
   const boldFont = styles.font({ bold: true });
   const linkFont = styles.font({ underline: true, rgb: 'FF0563C1' });
+  const quietFont = styles.font({ size: 9, rgb: 'FF595959' });
+  const severityStyle = (severity: keyof typeof HIGHLIGHT_COLOURS) =>
+    styles.format({
+      fontId: boldFont,
+      fillId: styles.solidFill(HIGHLIGHT_COLOURS[severity]),
+      borderId: styles.border(HIGHLIGHT_BORDERS[severity].style, HIGHLIGHT_BORDERS[severity].rgb),
+      wrap: true,
+    });
   const s = {
     title: styles.format({ fontId: titleFont }),
     result: styles.format({ fontId: boldFont, fillId: styles.solidFill(statusColour(report)) }),
     plain: styles.format({}),
+    heading: styles.format({ fontId: boldFont }),
     header: styles.format({
       fontId: boldFont,
       fillId: styles.solidFill('FFD9D9D9'),
@@ -78,11 +85,18 @@ export function feedbackSheet(
       wrap: true,
     }),
     body: styles.format({ wrap: true }),
-    error: styles.format({ fillId: styles.solidFill(HIGHLIGHT_COLOURS.error), wrap: true }),
-    warning: styles.format({ fillId: styles.solidFill(HIGHLIGHT_COLOURS.warning), wrap: true }),
+    quiet: styles.format({ fontId: quietFont, wrap: true }),
+    error: severityStyle('error'),
+    warning: severityStyle('warning'),
+    input: styles.format({
+      fontId: boldFont,
+      fillId: styles.solidFill(INPUT_COLOUR),
+      borderId: styles.border('thin', 'FFBFBFBF'),
+    }),
     link: styles.format({ fontId: linkFont, wrap: true }),
   };
-  const widths = [11, 20, 16, 16, 90, 50];
+  // Severity, sheet, cell, what is wrong, the person's explanation, and the rule's or check's code last (for support).
+  const widths = [11, 18, 16, 90, 50, 16];
   const about = [report.site, report.period?.replace(/-(Q\d)$/, ' $1')].filter(Boolean).join(' ');
   const checked = new Date(report.checkedAt);
   const checkedText = Number.isNaN(checked.getTime())
@@ -90,6 +104,13 @@ export function feedbackSheet(
     : `Checked on ${checked.toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'Europe/London' })}${
         report.dictionaryVersion ? ` against the ${report.dictionaryVersion} data dictionary` : ''
       }. `;
+  const legend = (text: string, style: number, meaning: string) => ({
+    cells: [
+      { column: 1, text, style },
+      { column: 2, text: meaning, style: s.plain },
+    ],
+    height: 18,
+  });
   const rows: Array<{ cells: FeedbackCell[]; height?: number }> = [
     {
       cells: [
@@ -119,13 +140,23 @@ export function feedbackSheet(
         },
       ],
     },
+    { cells: [{ column: 1, text: 'What the colours in the workbook mean', style: s.heading }], height: 20 },
+    legend(
+      'Error',
+      s.error,
+      'Red, with a solid border: must be put right before the return can be accepted.',
+    ),
+    legend(
+      'Warning',
+      s.warning,
+      'Orange, with a dashed border: check the figure; if it is right, say why in the explanations table.',
+    ),
+    legend('Input', s.input, 'Pale yellow: a cell for you to fill in, as in the template.'),
     { cells: [] },
     {
-      cells: ['Severity', 'Rule', 'Sheet', 'Cell', 'Message', 'Explanation'].map((text, index) => ({
-        column: index + 1,
-        text,
-        style: s.header,
-      })),
+      cells: ['Severity', 'Sheet', 'Cell', 'What is wrong', 'Your explanation', 'Rule or check'].map(
+        (text, index) => ({ column: index + 1, text, style: s.header }),
+      ),
       height: 20,
     },
   ];
@@ -140,16 +171,16 @@ export function feedbackSheet(
         text: finding.severity === 'warning' ? 'Warning' : 'Error',
         style: finding.severity === 'warning' ? s.warning : s.error,
       },
-      { column: 2, text: finding.ruleId ?? finding.code, style: s.body },
-      { column: 3, text: place.sheet, style: place.location ? s.link : s.body },
-      { column: 4, text: place.cells, style: place.location ? s.link : s.body },
-      { column: 5, text: finding.message, style: s.body },
-      { column: 6, text: finding.explanation ?? '', style: s.body },
+      { column: 2, text: place.sheet, style: place.location ? s.link : s.body },
+      { column: 3, text: place.cells, style: place.location ? s.link : s.body },
+      { column: 4, text: finding.message, style: s.body },
+      { column: 5, text: finding.explanation ?? '', style: s.body },
+      { column: 6, text: finding.ruleId ?? finding.code, style: s.quiet },
     ].filter((cell) => cell.text !== '');
     if (place.location) {
       for (const [column, display] of [
-        [3, place.sheet],
-        [4, place.cells],
+        [2, place.sheet],
+        [3, place.cells],
       ] as const) {
         if (display)
           links.push({ ref: `${columnLetters(column)}${rowNumber}`, location: place.location, display });
@@ -157,14 +188,14 @@ export function feedbackSheet(
     }
     const lines = Math.max(
       1,
-      wrappedLines(finding.message, widths[4] ?? 90),
-      wrappedLines(finding.explanation ?? '', widths[5] ?? 50),
-      wrappedLines(place.cells, widths[3] ?? 16),
+      wrappedLines(finding.message, widths[3] ?? 90),
+      wrappedLines(finding.explanation ?? '', widths[4] ?? 50),
+      wrappedLines(place.cells, widths[2] ?? 16),
     );
     rows.push({ cells, height: lines * 15 + 3 });
   }
   if (report.findings.length === 0)
-    rows.push({ cells: [{ column: 5, text: 'No problems found.', style: s.body }] });
+    rows.push({ cells: [{ column: 4, text: 'No problems found.', style: s.body }] });
 
   const p = '';
   const cellXml = (row: number, cell: FeedbackCell) =>

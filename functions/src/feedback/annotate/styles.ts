@@ -136,32 +136,50 @@ export class StyleSheet {
     );
   }
 
+  /** A border of one line style and colour on all four sides. */
+  border(style: string, rgb: string): number {
+    const p = this.prefix;
+    const side = (name: string) => `<${p}${name} style="${style}"><${p}color rgb="${rgb}"/></${p}${name}>`;
+    return this.append(
+      'borders',
+      `<${p}border>${side('left')}${side('right')}${side('top')}${side('bottom')}<${p}diagonal/></${p}border>`,
+    );
+  }
+
   /** A new cell format. */
-  format(options: { fontId?: number; fillId?: number; wrap?: boolean; vertical?: 'top' | 'center' }): number {
+  format(options: {
+    fontId?: number;
+    fillId?: number;
+    borderId?: number;
+    wrap?: boolean;
+    vertical?: 'top' | 'center';
+  }): number {
     const p = this.prefix;
     const applies = [
       options.fontId !== undefined ? ' applyFont="1"' : '',
       options.fillId !== undefined ? ' applyFill="1"' : '',
+      options.borderId !== undefined ? ' applyBorder="1"' : '',
       ' applyAlignment="1"',
     ].join('');
     return this.append(
       'cellXfs',
-      `<${p}xf numFmtId="0" fontId="${options.fontId ?? 0}" fillId="${options.fillId ?? 0}" borderId="0" xfId="0"${applies}>` +
+      `<${p}xf numFmtId="0" fontId="${options.fontId ?? 0}" fillId="${options.fillId ?? 0}" borderId="${options.borderId ?? 0}" xfId="0"${applies}>` +
         `<${p}alignment vertical="${options.vertical ?? 'top'}"${options.wrap ? ' wrapText="1"' : ''}/></${p}xf>`,
     );
   }
 
   /**
    * A differential format (for conditional formatting) that fills a cell with
-   * `rgb` and gives it a border of `border`, added once. In a dxf the colour
+   * `rgb` and draws its border as `border` says, added once. In a dxf the colour
    * of a solid fill is its bgColor; fgColor is written too for readers that look there.
    */
-  differentialFill(rgb: string, border: string): number {
-    const key = `${rgb}:${border}`;
+  differentialFill(rgb: string, border: { readonly style: string; readonly rgb: string }): number {
+    const key = `${rgb}:${border.style}:${border.rgb}`;
     const known = this.dxfs.get(key);
     if (known !== undefined) return known;
     const p = this.prefix;
-    const side = (name: string) => `<${p}${name} style="thin"><${p}color rgb="${border}"/></${p}${name}>`;
+    const side = (name: string) =>
+      `<${p}${name} style="${border.style}"><${p}color rgb="${border.rgb}"/></${p}${name}>`;
     const index = this.append(
       'dxfs',
       `<${p}dxf><${p}fill><${p}patternFill patternType="solid"><${p}fgColor rgb="${rgb}"/><${p}bgColor rgb="${rgb}"/></${p}patternFill></${p}fill>` +
