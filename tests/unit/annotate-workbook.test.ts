@@ -409,6 +409,39 @@ describe('annotateWorkbook at the zip level', () => {
     await expect(annotateWorkbook(notAWorkbook, report)).rejects.toThrow(/another file/);
   });
 
+  it('recognises its own Feedback sheet when sent back moved and renamed, or from before it was marked', async () => {
+    const workbookOf = (bytes: Buffer) => text(readZipEntries(bytes), 'xl/workbook.xml');
+    const again = async (bytes: Buffer) => {
+      const result = await annotateWorkbook(bytes, await validateReturn(bytes, context));
+      if (!result) throw new Error('refused');
+      return result;
+    };
+    // Moved to the front and renamed, as Excel would write it: every sheet index after it moves up.
+    const moved = patchWorkbook(result, (parts) => {
+      const xml = text(parts, 'xl/workbook.xml');
+      const feedback = /<sheet name="Feedback"[^>]*\/>/.exec(xml)?.[0] ?? '';
+      const rewritten = xml
+        .replace(feedback, '')
+        .replace('<sheets>', `<sheets>${feedback.replace('name="Feedback"', 'name="Old checks"')}`)
+        .replace(/localSheetId="(\d+)"/g, (_, n: string) => `localSheetId="${(Number(n) + 1) % 9}"`)
+        .replace('&apos;Feedback&apos;!', '&apos;Old checks&apos;!')
+        .replace(/activeTab="\d+"/, 'activeTab="0"');
+      parts.set('xl/workbook.xml', Buffer.from(rewritten, 'utf8'));
+    });
+    expect(workbookOf(moved)).toMatch(/<sheets><sheet name="Old checks"/);
+    // The old sheet goes, every index moves back, and the new Feedback sheet is where the first one was.
+    expect(workbookOf(await again(moved))).toBe(workbookOf(result));
+    // A Feedback sheet written before the marker existed is known by its title.
+    const unmarked = patchWorkbook(result, (parts) => {
+      const xml = text(parts, 'xl/workbook.xml').replace(
+        /<definedName name="ReturnChecker[^>]*>[^<]*<\/definedName>/,
+        '',
+      );
+      parts.set('xl/workbook.xml', Buffer.from(xml, 'utf8'));
+    });
+    expect(workbookOf(await again(unmarked))).toBe(workbookOf(result));
+  });
+
   it('says what happened in the title', () => {
     const counts = { fatal: 0, errors: 0, warnings: 0, explainedWarnings: 0, unexplainedWarnings: 0 };
     expect(resultSentence({ status: 'accepted', counts })).toBe('Accepted: no problems found');

@@ -1,9 +1,10 @@
 /**
  * The annotated copy: the person's OWN workbook handed back with its problems
- * marked where they are. Every cell a finding names gets a light red (error)
- * or amber (warning) fill and a note holding the finding's message, and a new
- * "Feedback" sheet, added last and opened first, lists every finding with a
- * link to its cell.
+ * marked where they are. Every cell a finding names is highlighted (red with a
+ * solid border for an error, orange with a dashed border for a warning) and
+ * gets a note holding the finding's message, and a new "Feedback" sheet,
+ * added last and opened first, explains the colours and lists every finding
+ * with a link to its cell.
  *
  * Everything else stays as the person sent it: the workbook is changed by
  * surgery on its XML, never by loading and re-saving it with a spreadsheet
@@ -11,20 +12,20 @@
  * do not touch are copied byte for byte; in the parts we do touch, only these
  * change:
  *
- * - xl/styles.xml (styles.ts): fills, fonts and cell formats appended (a
- *   highlighted cell's format is a clone of its own with only the fill
- *   changed, so its number format, font, border, alignment and protection
- *   stay), counts updated;
- * - each annotated sheet (sheet-cells.ts): the `s` of highlighted cells (a
- *   blank cell that does not exist in the XML is created, and its row if need
- *   be), and a `<legacyDrawing>` where the schema puts it; its notes
- *   (notes.ts) go into its comments part and VML drawing, merged with the
- *   person's own notes if it has them;
+ * - xl/styles.xml (styles.ts): formats appended, counts updated;
+ * - each annotated sheet (sheet-cells.ts): a conditional formatting rule per
+ *   severity (its cells themselves untouched) and a `<legacyDrawing>` where the
+ *   schema puts it; its notes (notes.ts) go into its comments part and VML
+ *   drawing, merged with the person's own notes if it has them;
  * - the workbook (workbook-part.ts), its relationships and
  *   [Content_Types].xml (package.ts): the new sheet (feedback-sheet.ts) added
  *   last (existing sheets keep their positions, so defined names scoped to a
  *   sheet still point at the right one) and made the active tab, with
  *   `tabSelected` cleared on the sheets that had it.
+ *
+ * A copy we annotated before, sent back, first loses our earlier marks
+ * (earlier-annotations.ts; how they are recognised: own-marks.ts), so the new
+ * copy carries this report's findings only.
  *
  * Only a workbook that passed preflight is annotated: for one that could not
  * be read (a fatal `file.*` finding, or preflight refusing it here) the result

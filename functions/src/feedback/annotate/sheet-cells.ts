@@ -4,9 +4,8 @@
  * cells themselves are not touched (not their style, not their value, not
  * whether they exist), so the person's own fills and formats stay exactly as
  * they were, and a later annotation can take ours away completely by removing
- * the rules, which it recognises by their formula (`OWN_RULE_FORMULA`): a
- * formula survives re-saving by Excel and LibreOffice, where style indices
- * and authors do not.
+ * the rules, which it recognises by their formula (own-marks.ts): a formula
+ * survives re-saving by Excel and LibreOffice, where style indices do not.
  */
 import { CLOSE, END, OPEN, TEXT, XmlScanner } from '../../reading/xml-scanner.js';
 import { describeCellRefs } from '../../validation/findings.js';

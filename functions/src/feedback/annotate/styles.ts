@@ -1,6 +1,7 @@
 /**
  * The stylesheet (`xl/styles.xml`) with what the annotation needs appended:
- * fills, fonts, cell formats and differential formats. Nothing the person's
+ * differential formats for the highlights, and the fills, fonts, borders and
+ * cell formats of the Feedback sheet. Nothing the person's
  * cells use moves: new entries go after the existing ones and counts are
  * updated, so every existing `s` and `dxfId` still means what it meant.
  */
@@ -40,7 +41,6 @@ export class StyleSheet {
   private readonly existing = new Map<string, string[]>();
   private readonly added = new Map<string, string[]>();
   private readonly prefix: string;
-  private readonly highlights = new Map<string, number>();
   private readonly fills = new Map<string, number>();
   private readonly dxfs = new Map<string, number>();
 
@@ -87,12 +87,6 @@ export class StyleSheet {
     return index;
   }
 
-  private xfAt(index: number): string {
-    const existing = this.existing.get('cellXfs') ?? [];
-    const added = this.added.get('cellXfs') ?? [];
-    return existing[index] ?? added[index - existing.length] ?? existing[0] ?? added[0] ?? '';
-  }
-
   /** A solid fill of one ARGB colour, added once. */
   solidFill(rgb: string): number {
     const known = this.fills.get(rgb);
@@ -103,22 +97,6 @@ export class StyleSheet {
       `<${p}fill><${p}patternFill patternType="solid"><${p}fgColor rgb="${rgb}"/><${p}bgColor indexed="64"/></${p}patternFill></${p}fill>`,
     );
     this.fills.set(rgb, index);
-    return index;
-  }
-
-  /** The cell format `style` with the fill `rgb` and nothing else changed. */
-  highlighted(style: number, rgb: string): number {
-    const base = Number.isInteger(style) && style >= 0 && style < this.count('cellXfs') ? style : 0;
-    const key = `${base}:${rgb}`;
-    const known = this.highlights.get(key);
-    if (known !== undefined) return known;
-    const fillId = this.solidFill(rgb);
-    const xf = this.xfAt(base);
-    const tagEnd = xf.indexOf('>') + 1;
-    let start = setAttribute(xf.slice(0, tagEnd), 'fillId', String(fillId));
-    start = setAttribute(start, 'applyFill', '1');
-    const index = this.append('cellXfs', `${start}${xf.slice(tagEnd)}`);
-    this.highlights.set(key, index);
     return index;
   }
 
