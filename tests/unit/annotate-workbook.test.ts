@@ -94,6 +94,8 @@ function namesOf(probed: Probed): ProbedWorkbook['names'] {
 
 /** Where the Feedback sheet's list of findings starts (below the result, the legend and the header). */
 const FIRST_FINDING_ROW = 10;
+/** LibreOffice takes seconds to start, and longer when the machine is busy with other tests. */
+const LIBREOFFICE_TIMEOUT = 120_000;
 
 const PROBE = fileURLToPath(new URL('../support/xlsx_probe.py', import.meta.url));
 
@@ -736,58 +738,62 @@ describe.runIf(hasOpenpyxl)('annotating workbooks with notes of their own, or wr
   });
 });
 
-describe.runIf(hasOpenpyxl && hasLibreOffice)('the annotated copy and LibreOffice', () => {
-  it('re-opens in LibreOffice, which keeps the colours, notes, links and active tab', async () => {
-    const filled = withoutBlankCells(
-      await fillTemplate(await blankTemplate('BLK', '2025-26-Q2'), brokenValues()),
-    );
-    const { report, result } = await annotated(filled);
-    const resaved = probe(resaveWithLibreOffice(result));
-    for (const [key, { colour, messages }] of expectedCells(report)) {
-      const [sheet, ref] = key.split('!') as [string, string];
-      const cell = resaved.annotations.sheets[sheet]?.cells[ref];
-      expect(highlightOf(resaved, sheet, ref), key).toBe(colour);
-      for (const message of messages) expect(cell?.comment, key).toContain(message);
-    }
-    expect(resaved.annotations.activeSheet).toBe('Feedback');
-    const links = resaved.annotations.sheets.Feedback?.hyperlinks ?? [];
-    expect(links.length).toBe(report.findings.length * 2);
-    for (const link of links) expect(parseLocation(link.location ?? '').sheet).not.toBe('');
-  });
-
-  it('annotates a return that LibreOffice saved', async () => {
-    const filled = resaveWithLibreOffice(
-      await fillTemplate(await blankTemplate('BLK', '2025-26-Q2'), brokenValues()),
-    );
-    const { report, result } = await annotated(filled);
-    expect(report.status).toBe('rejected');
-    const before = probe(filled);
-    const after = probe(result);
-    const expected = expectedCells(report);
-    for (const [key, { colour, messages }] of expected) {
-      const [sheet, ref] = key.split('!') as [string, string];
-      const cell = after.annotations.sheets[sheet]?.cells[ref];
-      expect(highlightOf(after, sheet, ref), key).toBe(colour);
-      for (const message of messages) expect(cell?.comment, key).toContain(message);
-      const was = before.annotations.sheets[sheet]?.cells[ref];
-      if (was) expect(cell, key).toEqual({ ...was, comment: cell?.comment });
-    }
-    for (const [sheet, { cells }] of Object.entries(before.annotations.sheets)) {
-      for (const [ref, cell] of Object.entries(cells)) {
-        if (!expected.has(`${sheet}!${ref}`))
-          expect(after.annotations.sheets[sheet]?.cells[ref], `${sheet}!${ref}`).toEqual(cell);
+describe.runIf(hasOpenpyxl && hasLibreOffice)(
+  'the annotated copy and LibreOffice',
+  { timeout: LIBREOFFICE_TIMEOUT },
+  () => {
+    it('re-opens in LibreOffice, which keeps the colours, notes, links and active tab', async () => {
+      const filled = withoutBlankCells(
+        await fillTemplate(await blankTemplate('BLK', '2025-26-Q2'), brokenValues()),
+      );
+      const { report, result } = await annotated(filled);
+      const resaved = probe(resaveWithLibreOffice(result));
+      for (const [key, { colour, messages }] of expectedCells(report)) {
+        const [sheet, ref] = key.split('!') as [string, string];
+        const cell = resaved.annotations.sheets[sheet]?.cells[ref];
+        expect(highlightOf(resaved, sheet, ref), key).toBe(colour);
+        for (const message of messages) expect(cell?.comment, key).toContain(message);
       }
-    }
-    expect(namesOf(after)).toEqual(before.names);
-    expect(after.annotations.activeSheet).toBe('Feedback');
-    expect(Object.values(after.annotations.sheets).filter((sheet) => sheet.tabSelected)).toHaveLength(1);
-    // Still the same return to the validator.
-    const again = await validateReturn(result, context);
-    expect(again.findings.map((finding) => finding.message)).toEqual(
-      report.findings.map((finding) => finding.message),
-    );
-  });
-});
+      expect(resaved.annotations.activeSheet).toBe('Feedback');
+      const links = resaved.annotations.sheets.Feedback?.hyperlinks ?? [];
+      expect(links.length).toBe(report.findings.length * 2);
+      for (const link of links) expect(parseLocation(link.location ?? '').sheet).not.toBe('');
+    });
+
+    it('annotates a return that LibreOffice saved', async () => {
+      const filled = resaveWithLibreOffice(
+        await fillTemplate(await blankTemplate('BLK', '2025-26-Q2'), brokenValues()),
+      );
+      const { report, result } = await annotated(filled);
+      expect(report.status).toBe('rejected');
+      const before = probe(filled);
+      const after = probe(result);
+      const expected = expectedCells(report);
+      for (const [key, { colour, messages }] of expected) {
+        const [sheet, ref] = key.split('!') as [string, string];
+        const cell = after.annotations.sheets[sheet]?.cells[ref];
+        expect(highlightOf(after, sheet, ref), key).toBe(colour);
+        for (const message of messages) expect(cell?.comment, key).toContain(message);
+        const was = before.annotations.sheets[sheet]?.cells[ref];
+        if (was) expect(cell, key).toEqual({ ...was, comment: cell?.comment });
+      }
+      for (const [sheet, { cells }] of Object.entries(before.annotations.sheets)) {
+        for (const [ref, cell] of Object.entries(cells)) {
+          if (!expected.has(`${sheet}!${ref}`))
+            expect(after.annotations.sheets[sheet]?.cells[ref], `${sheet}!${ref}`).toEqual(cell);
+        }
+      }
+      expect(namesOf(after)).toEqual(before.names);
+      expect(after.annotations.activeSheet).toBe('Feedback');
+      expect(Object.values(after.annotations.sheets).filter((sheet) => sheet.tabSelected)).toHaveLength(1);
+      // Still the same return to the validator.
+      const again = await validateReturn(result, context);
+      expect(again.findings.map((finding) => finding.message)).toEqual(
+        report.findings.map((finding) => finding.message),
+      );
+    });
+  },
+);
 
 // ── a copy we annotated, sent back ───────────────────────────────────────────
 
@@ -892,22 +898,26 @@ describe.runIf(hasOpenpyxl)('a copy we annotated, corrected and sent back', () =
     expect(probed.names[FEEDBACK_MARKER_NAME]?.targets[0]?.sheet).toBe('Feedback');
   });
 
-  it.runIf(hasLibreOffice)('is annotated afresh after LibreOffice re-saved it', async () => {
-    const filled = await fillTemplate(await blankTemplate('BLK', '2025-26-Q2'), brokenValues());
-    const first = await annotated(filled);
-    const resaved = resaveWithLibreOffice(first.result);
-    const second = await annotated(resaved);
-    expect(second.report.findings.map((finding) => finding.message)).toEqual(
-      first.report.findings.map((finding) => finding.message),
-    );
-    expectOnlyFreshAnnotations(probe(second.result), second.report, new Map());
-    // Corrected after the re-save, and sent again: what was fixed leaves no mark.
-    const corrected = fillWithOpenpyxl(resaved, {
-      items: { 'BF.TOTAL': clean.items['BF.TOTAL'] as number },
-      tables: {},
-    });
-    const third = await annotated(corrected);
-    expect(third.report.findings.map((finding) => finding.code)).not.toContain('R07');
-    expectOnlyFreshAnnotations(probe(third.result), third.report, new Map());
-  });
+  it.runIf(hasLibreOffice)(
+    'is annotated afresh after LibreOffice re-saved it',
+    { timeout: LIBREOFFICE_TIMEOUT },
+    async () => {
+      const filled = await fillTemplate(await blankTemplate('BLK', '2025-26-Q2'), brokenValues());
+      const first = await annotated(filled);
+      const resaved = resaveWithLibreOffice(first.result);
+      const second = await annotated(resaved);
+      expect(second.report.findings.map((finding) => finding.message)).toEqual(
+        first.report.findings.map((finding) => finding.message),
+      );
+      expectOnlyFreshAnnotations(probe(second.result), second.report, new Map());
+      // Corrected after the re-save, and sent again: what was fixed leaves no mark.
+      const corrected = fillWithOpenpyxl(resaved, {
+        items: { 'BF.TOTAL': clean.items['BF.TOTAL'] as number },
+        tables: {},
+      });
+      const third = await annotated(corrected);
+      expect(third.report.findings.map((finding) => finding.code)).not.toContain('R07');
+      expectOnlyFreshAnnotations(probe(third.result), third.report, new Map());
+    },
+  );
 });

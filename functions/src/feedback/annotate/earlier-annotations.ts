@@ -20,13 +20,13 @@ import { type ContentTypes, type Package, removeRelationships } from './package.
 import { isWorksheet, layoutSheet } from './sheet-cells.js';
 import { WorkbookXml } from './workbook-part.js';
 import {
-  attributeOf,
   type ElementSpan,
   elementChildren,
   relIdOf,
   setAttribute,
   slice,
   startTag,
+  tagAt,
   textOf,
   topLevel,
   XmlEdits,
@@ -140,17 +140,17 @@ function removeNotes(pkg: Package, sheetPart: string, contentTypes: ContentTypes
   let kept = 0;
   for (const comment of list ? elementChildren(xml, list, part) : []) {
     if (comment.local !== 'comment') continue;
-    const tag = slice(xml, startTag(comment));
+    const tag = tagAt(xml, comment, part);
     const text = elementChildren(xml, comment, part).find((child) => child.local === 'text');
     const body = text ? textOf(xml, text, part) : '';
-    const author = authorNames[Number(attributeOf(tag, 'authorId') ?? '-1')];
+    const author = authorNames[Number(tag.rawAttr('authorId') ?? '-1')];
     const ours =
       body.trimStart().startsWith(NOTE_HEADING) ||
       // Notes written before they had a heading: by us, and saying only what we say.
       (author === NOTE_AUTHOR && /^(?:Error|Warning): /.test(body));
     if (ours) {
       edits.remove(comment);
-      const cell = parseCellRef(attributeOf(tag, 'ref') ?? '');
+      const cell = parseCellRef(tag.rawAttr('ref') ?? '');
       if (cell) removed.push(cell);
       continue;
     }

@@ -7,13 +7,12 @@
 import { WorkbookRefused } from '../../reading/refusal.js';
 import { escapeCellText, escapeXml, XML_DECLARATION } from '../../xlsx/xml-text.js';
 import {
-  attributeOf,
   type ElementSpan,
   elementChildren,
   openFromEmpty,
   setAttribute,
-  slice,
   startTag,
+  tagAt,
   textOf,
   topLevel,
   XmlEdits,
@@ -57,7 +56,7 @@ export class CommentsXml {
     }
     for (const comment of this.commentList ? elementChildren(xml, this.commentList, part) : []) {
       if (comment.local !== 'comment') continue;
-      const ref = attributeOf(slice(xml, startTag(comment)), 'ref');
+      const ref = tagAt(xml, comment, part).rawAttr('ref');
       if (!ref) continue;
       this.allRefs.push(ref.toUpperCase());
       const text = elementChildren(xml, comment, part).find((child) => child.local === 'text');

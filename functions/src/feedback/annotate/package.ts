@@ -10,16 +10,7 @@ import { parseRelationships, type Relationship, relsPathOf } from '../../reading
 import { CONTENT_TYPES, NAMESPACES } from '../../xlsx/package-names.js';
 import { escapeXml, XML_DECLARATION } from '../../xlsx/xml-text.js';
 import { writeZip } from '../../xlsx/zip-writer.js';
-import {
-  attributeOf,
-  decodeAttribute,
-  type ElementSpan,
-  openFromEmpty,
-  slice,
-  startTag,
-  topLevel,
-  XmlEdits,
-} from './xml-surgery.js';
+import { type ElementSpan, openFromEmpty, startTag, tagAt, topLevel, XmlEdits } from './xml-surgery.js';
 
 export class Package {
   private readonly parts = new Map<string, { name: string; data: Buffer }>();
@@ -152,9 +143,8 @@ export function removeRelationships(xml: Buffer, ids: ReadonlySet<string>, part:
   const { children } = topLevel(xml, part);
   const edits = new XmlEdits(xml);
   for (const child of children) {
-    const id = attributeOf(slice(xml, startTag(child)), 'Id');
-    if (child.local === 'Relationship' && id !== undefined && ids.has(decodeAttribute(id, part)))
-      edits.remove(child);
+    const id = child.local === 'Relationship' ? tagAt(xml, child, part).attr('Id') : undefined;
+    if (id !== undefined && ids.has(id)) edits.remove(child);
   }
   return edits.apply();
 }
@@ -173,10 +163,9 @@ export class ContentTypes {
     const { root, children } = topLevel(xml, part);
     this.root = root;
     for (const child of children) {
-      const tag = slice(xml, startTag(child));
-      if (child.local === 'Default') this.defaults.add((attributeOf(tag, 'Extension') ?? '').toLowerCase());
-      if (child.local === 'Override')
-        this.overrides.set(decodeAttribute(attributeOf(tag, 'PartName') ?? '', part).toLowerCase(), child);
+      const tag = tagAt(xml, child, part);
+      if (child.local === 'Default') this.defaults.add((tag.attr('Extension') ?? '').toLowerCase());
+      if (child.local === 'Override') this.overrides.set((tag.attr('PartName') ?? '').toLowerCase(), child);
     }
   }
 

@@ -5,7 +5,7 @@
  * it was. Tags are rewritten as text: a start tag is short, and an attribute
  * is set or removed leaving the others exactly as written.
  */
-import { CLOSE, decodeEntities, END, OPEN, XmlScanner } from '../../reading/xml-scanner.js';
+import { CLOSE, END, OPEN, XmlScanner } from '../../reading/xml-scanner.js';
 import { NAMESPACES } from '../../xlsx/package-names.js';
 import { escapeXml } from '../../xlsx/xml-text.js';
 
@@ -223,13 +223,6 @@ export function namespacePrefix(tag: string, namespaces: readonly string[]): str
 /** The relationships prefix bound on a root start tag (`r`), if any. */
 export function relationshipsPrefix(rootTag: string): string | undefined {
   return namespacePrefix(rootTag, [NAMESPACES.relationships, NAMESPACES.strictRelationships]);
-}
-
-const NOTHING = Buffer.alloc(0);
-
-/** An attribute value read from a tag's text, with its entities decoded (malformed ones refuse the part). */
-export function decodeAttribute(raw: string, part: string): string {
-  return decodeEntities(raw, new XmlScanner(NOTHING, part));
 }
 
 /** A scanner standing on the start tag at `span`, to read its attributes decoded (`attr`) by local name. */
