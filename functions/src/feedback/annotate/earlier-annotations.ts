@@ -74,6 +74,13 @@ function removeFeedbackSheets(pkg: Package, workbookPart: string, contentTypes: 
     positions.add(index);
     relIds.add(sheet.relId);
     if (part) {
+      // What a spreadsheet program hung on the sheet when it re-saved it (printer settings, a drawing) goes with it.
+      for (const rel of pkg.relationshipsOf(part)) {
+        if (rel.external || !pkg.has(rel.target)) continue;
+        pkg.delete(rel.target);
+        pkg.delete(relsPathOf(rel.target));
+        contentTypes.forget(rel.target);
+      }
       pkg.delete(part);
       pkg.delete(relsPathOf(part));
       contentTypes.forget(part);
