@@ -444,6 +444,34 @@ describe('annotateWorkbook at the zip level', () => {
     expect(workbookOf(await again(unmarked))).toBe(workbookOf(result));
   });
 
+  it("puts its rules before the person's own conditional formatting, and keeps theirs when sent back", async () => {
+    const theirs =
+      '<conditionalFormatting sqref="E7:E20"><cfRule type="cellIs" dxfId="0" priority="1" operator="greaterThan"><formula>100</formula></cfRule></conditionalFormatting>';
+    const part = sheetPartOf(before, 'Better off');
+    const own = patchWorkbook(original, (parts) => {
+      parts.set(
+        part,
+        Buffer.from(text(parts, part).replace('<dataValidations ', `${theirs}<dataValidations `), 'utf8'),
+      );
+    });
+    const once = await annotateWorkbook(own, await validateReturn(own, context));
+    if (!once) throw new Error('refused');
+    const rules = (bytes: Buffer) =>
+      [
+        ...text(readZipEntries(bytes), part).matchAll(
+          /<cfRule [^>]*priority="(\d+)"[^>]*>(?:<formula>([^<]*)<\/formula>)?/g,
+        ),
+      ].map((match) => [Number(match[1]), match[2]]);
+    expect(rules(once)).toEqual([
+      [1, '&quot;Return checker: error&quot;&lt;&gt;&quot;&quot;'],
+      [2, '&quot;Return checker: warning&quot;&lt;&gt;&quot;&quot;'],
+      [3, '100'],
+    ]);
+    const twice = await annotateWorkbook(once, await validateReturn(once, context));
+    if (!twice) throw new Error('refused');
+    expect(rules(twice)).toEqual(rules(once));
+  });
+
   it('says what happened in the title', () => {
     const counts = { fatal: 0, errors: 0, warnings: 0, explainedWarnings: 0, unexplainedWarnings: 0 };
     expect(resultSentence({ status: 'accepted', counts })).toBe('Accepted: no problems found');

@@ -183,8 +183,8 @@ export function layoutSheet(xml: Buffer, part: string): SheetLayout {
 
 /**
  * Adds our rules (errors first, then warnings) before the sheet's own
- * conditional formatting, and moves the person's rules' priorities down by as
- * many, so ours come first and theirs keep their order among themselves.
+ * conditional formatting, and moves the person's rules' priorities down past
+ * ours, so ours come first and theirs keep their order among themselves.
  */
 export function highlightCells(
   edits: XmlEdits,
@@ -207,9 +207,12 @@ export function highlightCells(
       `<${p}formula>${escapeXml(ownRuleFormula(highlight))}</${p}formula></${p}cfRule></${p}conditionalFormatting>`
     );
   });
-  for (const rule of layout.cfRules) {
-    edits.rewriteTag(rule, (tag) => setAttribute(tag, 'priority', String(rule.priority + severities.length)));
-  }
+  // Moved only as far as needed, so a copy annotated again and again does not push them further each time.
+  const lowest = Math.min(...layout.cfRules.map((rule) => rule.priority));
+  const shift = Math.max(0, severities.length + 1 - lowest);
+  if (shift > 0)
+    for (const rule of layout.cfRules)
+      edits.rewriteTag(rule, (tag) => setAttribute(tag, 'priority', String(rule.priority + shift)));
   const at =
     layout.children.find((child) => FROM_CONDITIONAL_FORMATTING.has(child.local))?.start ??
     layout.root.closeStart;
