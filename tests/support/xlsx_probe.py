@@ -8,7 +8,9 @@ With --annotations it adds "annotations": the active sheet, and per sheet
 whether its tab is selected, its hyperlinks (ref, location, display, target),
 and every cell that exists in the sheet (blank styled cells included) with its
 style (fill, number format, font, border, alignment, protection) and its
-comment's text.
+comment's text, and "highlights": each cell an always-true conditional
+formatting rule (type expression) fills, with the fill's colour and the
+rule's formula (the first rule in priority order wins).
 
     python3 xlsx_probe.py FILE.xlsx [--cells SHEET ...] [--data-only] [--annotations]
 """
@@ -17,6 +19,7 @@ import json
 import sys
 
 import openpyxl
+from openpyxl.utils.cell import get_column_letter, range_boundaries
 
 
 def plain(value):
@@ -74,7 +77,28 @@ def annotations(wb):
             "tabSelected": bool(ws.sheet_view.tabSelected),
             "hyperlinks": links,
             "cells": cells,
+            "highlights": highlights(ws),
         }
+    return out
+
+
+def highlights(ws):
+    found = []
+    for cf in ws.conditional_formatting:
+        for rule in cf.rules:
+            if rule.type != "expression" or rule.dxf is None or rule.dxf.fill is None:
+                continue
+            fill = rule.dxf.fill
+            rgb = colour(fill.bgColor) or colour(fill.fgColor)
+            found.append((rule.priority or 0, str(cf.sqref), rgb, (rule.formula or [None])[0]))
+    out = {}
+    for _, sqref, rgb, formula in sorted(found, key=lambda entry: entry[0]):
+        for ref in sqref.split():
+            (min_col, min_row, max_col, max_row) = range_boundaries(ref)
+            for row in range(min_row, min(max_row, min_row + 10000) + 1):
+                for column in range(min_col, min(max_col, min_col + 100) + 1):
+                    coord = "%s%d" % (get_column_letter(column), row)
+                    out.setdefault(coord, {"fill": rgb, "formula": formula})
     return out
 
 

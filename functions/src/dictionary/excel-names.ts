@@ -3,6 +3,10 @@
  * (the public contract that outside tools rely on), so an ID Excel would refuse,
  * or read as a cell reference, is caught when the dictionary is loaded.
  */
+import { columnLetters, columnNumber } from '../xlsx/cell-references.js';
+
+// The one implementation, re-exported where the dictionary's users have always found it.
+export { columnLetters, columnNumber };
 
 const NAME_PATTERN = /^[A-Za-z_\\][A-Za-z0-9_.\\]*$/;
 const A1_REFERENCE = /^([A-Za-z]{1,3})(\d+)$/;
@@ -19,25 +23,6 @@ export function definedNameProblem(name: string): string | undefined {
   if (R1C1_REFERENCE.test(name)) return 'reads as an R1C1 cell reference in Excel';
   if (/^(TRUE|FALSE)$/i.test(name)) return 'is a reserved word in Excel';
   return undefined;
-}
-
-/** `A` → 1, `XFD` → 16384. */
-export function columnNumber(letters: string): number {
-  let n = 0;
-  for (const ch of letters.toUpperCase()) n = n * 26 + (ch.charCodeAt(0) - 64);
-  return n;
-}
-
-/** 1 → `A`, 16384 → `XFD`. */
-export function columnLetters(column: number): string {
-  let n = column;
-  let letters = '';
-  while (n > 0) {
-    const rem = (n - 1) % 26;
-    letters = String.fromCharCode(65 + rem) + letters;
-    n = Math.floor((n - 1) / 26);
-  }
-  return letters;
 }
 
 /** `'Better off'` for a name that needs quoting in a formula, `About` otherwise. */

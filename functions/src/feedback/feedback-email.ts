@@ -19,6 +19,7 @@ import type { Programme } from '../programme/programme.js';
 import type { Site } from '../programme/sites.js';
 import { formatCount, formatMoney } from '../validation/findings.js';
 import type { ValidationReport } from '../validation/report.js';
+import { XLSX_MEDIA_TYPE } from '../xlsx/package-names.js';
 import { count, findingTag, resultPhrase, thereAre, ukDate, ukDateTime } from './wording.js';
 
 export interface FeedbackEmail {
@@ -96,7 +97,7 @@ export function composeFeedbackEmail(context: FeedbackContext): FeedbackEmail {
           attachments: [
             {
               fileName: context.annotated.fileName,
-              contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+              contentType: XLSX_MEDIA_TYPE,
               content: context.annotated.content,
             },
           ],

@@ -81,7 +81,11 @@ export function resultPhrase({ status, counts }: Outcome): string {
  * annotated copy's Feedback sheet and the portal, so they say what the email says.
  */
 export function resultHeadline(outcome: Outcome): string {
-  const phrase = resultPhrase(outcome);
+  // Alone on a sheet or a page, a bare "Accepted" reads as if something were missing.
+  const phrase =
+    outcome.counts.fatal === 0 && outcome.status === 'accepted' && outcome.counts.warnings === 0
+      ? 'accepted: no problems found'
+      : resultPhrase(outcome);
   return `${phrase.charAt(0).toUpperCase()}${phrase.slice(1)}`;
 }
 

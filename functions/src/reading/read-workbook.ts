@@ -13,8 +13,22 @@
  *
  * input: ZipContainer (after preflight) → output: WorkbookContents
  */
+
+import { columnNumber, EXCEL_MAX_COLUMN, EXCEL_MAX_ROW, parseCellRef } from '../xlsx/cell-references.js';
 import { WorkbookRefused } from './refusal.js';
+import { parseRelationships, type Relationship, relsPathOf, resolvePartName } from './relationships.js';
 import { CLOSE, END, OPEN, TEXT, XmlScanner } from './xml-scanner.js';
+
+// Re-exported where their users have always found them; `columnIndex` is the one `columnNumber`.
+export {
+  columnNumber as columnIndex,
+  EXCEL_MAX_COLUMN,
+  EXCEL_MAX_ROW,
+  parseCellRef,
+  relsPathOf,
+  resolvePartName,
+};
+
 import type { ZipContainer } from './zip-container.js';
 
 export interface ReaderLimits {
@@ -36,8 +50,6 @@ export const DEFAULT_READER_LIMITS: ReaderLimits = {
 };
 
 /** Excel's grid and cell limits. */
-export const EXCEL_MAX_ROW = 1_048_576;
-export const EXCEL_MAX_COLUMN = 16_384;
 export const EXCEL_MAX_TEXT = 32_767;
 
 export type NumberFormatKind = 'general' | 'date' | 'time' | 'percent';
@@ -194,17 +206,6 @@ function cellKey(row: number, column: number): number {
 
 // ── relationships and the workbook part ──────────────────────────────────────
 
-interface Relationship {
-  readonly type: string;
-  readonly target: string;
-}
-
-/** `xl/worksheets/sheet1.xml` → `xl/worksheets/_rels/sheet1.xml.rels`. */
-export function relsPathOf(part: string): string {
-  const slash = part.lastIndexOf('/');
-  return `${part.slice(0, slash + 1)}_rels/${part.slice(slash + 1)}.rels`;
-}
-
 function readRelationships(
   zip: ZipContainer,
   relsPart: string,
@@ -212,27 +213,9 @@ function readRelationships(
 ): Map<string, Relationship> {
   const result = new Map<string, Relationship>();
   if (!zip.has(relsPart)) return result;
-  const base = relsPart.replace(/_rels\/[^/]*$/, '');
-  const scanner = readXml(relsPart);
-  for (let kind = scanner.next(); kind !== END; kind = scanner.next()) {
-    if (kind !== OPEN || !scanner.is('Relationship')) continue;
-    const id = scanner.attr('Id');
-    const target = scanner.attr('Target');
-    if (!id || !target || scanner.attr('TargetMode') === 'External') continue;
-    result.set(id, { type: scanner.attr('Type') ?? '', target: resolvePartName(base, target) });
-  }
+  for (const rel of parseRelationships(readXml(relsPart).text, relsPart))
+    if (!rel.external && rel.target) result.set(rel.id, rel);
   return result;
-}
-
-/** Resolves a relationship target against the folder of the part that holds it. */
-export function resolvePartName(base: string, target: string): string {
-  const segments = (target.startsWith('/') ? target.slice(1) : `${base}${target}`).split('/');
-  const resolved: string[] = [];
-  for (const segment of segments) {
-    if (segment === '..') resolved.pop();
-    else if (segment !== '.' && segment !== '') resolved.push(segment);
-  }
-  return resolved.join('/');
 }
 
 function parseWorkbookPart(scanner: XmlScanner) {
@@ -327,9 +310,9 @@ export function resolveReference(formula: string, tables: readonly ExcelTable[] 
     const match = AREA.exec(part.trim());
     if (match) {
       const sheet = match[1] !== undefined ? match[1].replaceAll("''", "'") : (match[2] as string);
-      const left = columnIndex(match[3] as string);
+      const left = columnNumber(match[3] as string);
       const top = Number(match[4]);
-      const right = match[5] ? columnIndex(match[5]) : left;
+      const right = match[5] ? columnNumber(match[5]) : left;
       const bottom = match[6] ? Number(match[6]) : top;
       if (top < 1 || bottom > EXCEL_MAX_ROW || right > EXCEL_MAX_COLUMN || bottom < top || right < left)
         return undefined;
@@ -372,13 +355,6 @@ function splitAreas(formula: string): string[] {
   }
   parts.push(formula.slice(start));
   return parts;
-}
-
-export function columnIndex(letters: string): number {
-  let column = 0;
-  for (let index = 0; index < letters.length; index++)
-    column = column * 26 + ((letters.charCodeAt(index) | 32) - 96);
-  return column;
 }
 
 // ── sheets ───────────────────────────────────────────────────────────────────
@@ -467,21 +443,6 @@ function readSheet(
     }
   }
   return cells;
-}
-
-/** `C12` → { row: 12, column: 3 }, or undefined outside Excel's grid. */
-export function parseCellRef(ref: string): { row: number; column: number } | undefined {
-  let index = 0;
-  let column = 0;
-  for (; index < ref.length && index < 4; index++) {
-    const code = ref.charCodeAt(index) | 32;
-    if (code < 97 || code > 122) break;
-    column = column * 26 + (code - 96);
-  }
-  if (index === 0 || column > EXCEL_MAX_COLUMN) return undefined;
-  const row = Number(ref.slice(index));
-  if (!Number.isInteger(row) || row < 1 || row > EXCEL_MAX_ROW || ref.length - index > 7) return undefined;
-  return { row, column };
 }
 
 function readCell(

@@ -15,6 +15,10 @@
  *
  * Element names are compared by local name, so `x:row` (written by some tools
  * with a namespace prefix) is a `row`.
+ *
+ * The same scanner serves the annotated copy, which edits parts in place: it
+ * exposes each token's byte span (`start`, `end`) and a tag's prefix, so a
+ * writer can rewrite one tag and copy every other byte as it was.
  */
 import { WorkbookRefused } from './refusal.js';
 
@@ -35,14 +39,18 @@ const APOS = 39; // '
 const EQUALS = 61; // =
 
 export class XmlScanner {
-  /** Where scanning continues. */
+  /** Where scanning continues: just past the current token. */
   private position = 0;
+  /** Where the current token begins (its `<`, or its first character of text). */
+  start = 0;
   kind: TokenKind = END;
   /** For OPEN: the tag had `/>`. */
   selfClosing = false;
   /** Local name of the current tag (from after any prefix to the end of the name). */
   private nameStart = 0;
   private nameEnd = 0;
+  /** Where the current tag's qualified name begins (its prefix, if any). */
+  private qualifiedStart = 0;
   /** Attribute region of the current OPEN tag, or the raw span of a TEXT token. */
   private spanStart = 0;
   private spanEnd = 0;
@@ -53,8 +61,16 @@ export class XmlScanner {
     readonly text: Buffer,
     /** The part's name, for messages. */
     readonly part: string,
+    /** Where to begin: 0 for a whole part, or just inside an element already found. */
+    from = 0,
   ) {
-    if (text[0] === 0xef && text[1] === 0xbb && text[2] === 0xbf) this.position = 3; // byte order mark
+    this.position = from;
+    if (from === 0 && text[0] === 0xef && text[1] === 0xbb && text[2] === 0xbf) this.position = 3; // byte order mark
+  }
+
+  /** Just past the current token: the byte after a tag's `>`. */
+  get end(): number {
+    return this.position;
   }
 
   next(): TokenKind {
@@ -71,6 +87,7 @@ export class XmlScanner {
         if (end < 0) end = text.length;
         this.kind = TEXT;
         this.cdata = false;
+        this.start = position;
         this.spanStart = position;
         this.spanEnd = end;
         this.position = end;
@@ -92,6 +109,7 @@ export class XmlScanner {
           if (end < 0) this.malformed('an unfinished CDATA section');
           this.kind = TEXT;
           this.cdata = true;
+          this.start = position;
           this.spanStart = start;
           this.spanEnd = end;
           this.position = end + 3;
@@ -109,6 +127,7 @@ export class XmlScanner {
         const end = text.indexOf(GT, this.nameEnd);
         if (end < 0) this.malformed('an unfinished end tag');
         this.kind = CLOSE;
+        this.start = position;
         this.position = end + 1;
         return CLOSE;
       }
@@ -132,6 +151,7 @@ export class XmlScanner {
       }
       this.selfClosing = text[index - 1] === SLASH;
       this.kind = OPEN;
+      this.start = position;
       this.spanStart = this.nameEnd;
       this.spanEnd = this.selfClosing ? index - 1 : index;
       this.position = index + 1;
@@ -146,6 +166,16 @@ export class XmlScanner {
 
   get name(): string {
     return this.text.toString('utf8', this.nameStart, this.nameEnd);
+  }
+
+  /** The current tag's namespace prefix with its colon (`x:`), or '' when it has none. */
+  get prefix(): string {
+    return this.text.toString('utf8', this.qualifiedStart, this.nameStart);
+  }
+
+  /** The current token's bytes as text: the whole tag for OPEN and CLOSE. */
+  get raw(): string {
+    return this.text.toString('utf8', this.start, this.position);
   }
 
   /** An attribute of the current start tag, decoded; matched by local name. */
@@ -251,6 +281,7 @@ export class XmlScanner {
       index++;
     }
     if (index === start) this.malformed('a tag without a name');
+    this.qualifiedStart = start;
     this.nameStart = localStart;
     this.nameEnd = index;
   }
@@ -281,7 +312,7 @@ const ENTITY = /&(#x[0-9a-fA-F]{1,6}|#[0-9]{1,7}|lt|gt|amp|quot|apos);|&/g;
 const NAMED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 
 /** The five predefined entities and character references; any other `&` is malformed XML. */
-export function decodeEntities(raw: string, scanner: XmlScanner): string {
+export function decodeEntities(raw: string, scanner: Pick<XmlScanner, 'malformed'>): string {
   if (raw.indexOf('&') < 0) return raw;
   return raw.replace(ENTITY, (whole, entity: string | undefined) => {
     if (entity === undefined)

@@ -22,6 +22,7 @@ import type { ReferenceData } from '../reference/reference-data.js';
 import type { CurrentReturn } from '../returns/submission.js';
 import { writePublishedWorkbook } from '../summaries/write-published.js';
 import { writeSummaryWorkbook } from '../summaries/write-summary.js';
+import { XLSX_MEDIA_TYPE } from '../xlsx/package-names.js';
 import type { Log, ReturnFiles, SubmissionStore } from './ports.js';
 
 export interface AggregatePeriodDeps {
@@ -32,7 +33,7 @@ export interface AggregatePeriodDeps {
   readonly clock: () => Date;
 }
 
-const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+const XLSX = XLSX_MEDIA_TYPE;
 const MAX_ROUNDS = 5;
 
 export async function aggregatePeriod(

@@ -29,6 +29,7 @@ import type { CurrentReturn, Submission } from '../returns/submission.js';
 import type { HistoricReturn } from '../validation/check-rules.js';
 import { reportSchema, type ValidationReport } from '../validation/report.js';
 import { tooLargeReport, validateReturn } from '../validation/validate-return.js';
+import { XLSX_MEDIA_TYPE } from '../xlsx/package-names.js';
 import type { CurrentUpdate, Events, Log, Mailer, ReturnFiles, SubmissionStore, Upload } from './ports.js';
 
 export interface ReceiveUploadDeps {
@@ -431,6 +432,6 @@ function annotatedName(fileName: string): string {
   return `${fileName.replace(/\.xlsx$/i, '')} - with feedback.xlsx`;
 }
 
-const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+const XLSX = XLSX_MEDIA_TYPE;
 /** SES accepts messages up to 40 MB once encoded; a workbook this size leaves ample room. */
 const MAX_ATTACHMENT_BYTES = 7 * 1024 * 1024;

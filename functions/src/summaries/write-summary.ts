@@ -25,6 +25,8 @@ import { describePeriod, formatPeriod, formatYear, type Period } from '../progra
 import type { Programme } from '../programme/programme.js';
 import type { Site } from '../programme/sites.js';
 import { ZipContainer } from '../reading/zip-container.js';
+import { columnLetters } from '../xlsx/cell-references.js';
+import { escapeXml } from '../xlsx/xml-text.js';
 import { writeZip } from '../xlsx/zip-writer.js';
 
 export interface SummaryWorkbookInput {
@@ -112,11 +114,11 @@ async function fillDataSheet(
   });
   const xml = zip.readText(part);
   const styleOf = (ref: string) => new RegExp(`<c r="${ref}"[^>]*? s="(\\d+)"`).exec(xml)?.[1] ?? '0';
-  const letter = String.fromCharCode(64 + VALUE_COLUMN);
+  const letter = columnLetters(VALUE_COLUMN);
   const countStyle = styleOf(`${letter}2`);
   const moneyStyle = styleOf(`${letter}3`);
   const header = /<row r="1"[\s\S]*?<\/row>/.exec(xml)?.[0] ?? '';
-  const dimension = `<dimension ref="A1:${String.fromCharCode(64 + TIDY_HEADINGS.length)}${rows.length + 1}"/>`;
+  const dimension = `<dimension ref="A1:${columnLetters(TIDY_HEADINGS.length)}${rows.length + 1}"/>`;
   const start = xml.indexOf('<sheetData>');
   const end = xml.indexOf('</sheetData>');
   const before = `${xml.slice(0, start).replace(/<dimension ref="[^"]*"\/>/, dimension)}<sheetData>${header}`;
@@ -144,7 +146,7 @@ async function fillDataSheet(
     const r = index + 2;
     batch += `<row r="${r}">`;
     row.values.forEach((value, column) => {
-      const ref = `${String.fromCharCode(65 + column)}${r}`;
+      const ref = `${columnLetters(column + 1)}${r}`;
       if (typeof value === 'number') {
         batch += `<c r="${ref}" s="${row.money ? moneyStyle : countStyle}"><v>${value}</v></c>`;
       } else {
@@ -168,20 +170,6 @@ async function fillDataSheet(
         ? { name, compressed: { data: Buffer.concat(compressed), crc32: checksum, size } }
         : { name, data: zip.read(name) },
     ),
-  );
-}
-
-function escapeXml(text: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is the point
-  if (!/[&<>\u0000-\u0008\u000B\u000C\u000E-\u001F]/.test(text)) return text;
-  // Characters XML 1.0 cannot carry are dropped; the rest escaped.
-  return (
-    text
-      // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
-      .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g, '')
-      .replaceAll('&', '&amp;')
-      .replaceAll('<', '&lt;')
-      .replaceAll('>', '&gt;')
   );
 }
 
@@ -674,7 +662,7 @@ class SummaryWriter {
       });
     });
     if (quarters.length === 0) return;
-    const range = `B6:${String.fromCharCode(65 + quarters.length)}${5 + this.input.sites.length}`;
+    const range = `B6:${columnLetters(quarters.length + 1)}${5 + this.input.sites.length}`;
     sheet.addConditionalFormatting({
       ref: range,
       rules: [
