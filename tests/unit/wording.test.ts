@@ -74,7 +74,9 @@ describe('the result headline', () => {
     expect(resultHeadline({ status: 'rejected', counts: counts(0, 3, 0) })).toBe(
       'Not accepted: 3 errors to fix',
     );
-    expect(resultHeadline({ status: 'accepted', counts: counts(0, 0, 0) })).toBe('Accepted: no problems found');
+    expect(resultHeadline({ status: 'accepted', counts: counts(0, 0, 0) })).toBe(
+      'Accepted: no problems found',
+    );
   });
 });
 
