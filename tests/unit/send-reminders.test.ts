@@ -107,7 +107,7 @@ describe('reminders across 2025-26 Q3 (1 October to 31 December 2025)', () => {
       'We received BFD-2025-26-Q2.xlsx on 18 October 2025 at 15:30, but it has 3 errors to fix, so it has not been accepted yet.',
     );
     expect(reminder.text).toContain('WHAT TO SEND');
-    expect(reminder.text).toContain("your partnership's template for 2025-26 Q2, filled in");
+    expect(reminder.text).toContain('your partnership’s template for 2025-26 Q2, filled in');
     expect(reminder.text).toContain('WHERE TO SEND IT');
     expect(chaser.text).toContain('it is now 1 day late');
     expect(chaser.text).toContain('which items you cannot report this quarter');
@@ -127,7 +127,7 @@ describe('reminders across 2025-26 Q3 (1 October to 31 December 2025)', () => {
     );
     expect(digest?.email.subject).toBe('Monitoring returns, week of 3 November 2025: 3 returns overdue');
     const text = digest?.email.text ?? '';
-    expect(text).toContain('2025-26 Q2 (JULY TO SEPTEMBER 2025): DUE BY 30 OCTOBER 2025, DUE 4 DAYS AGO');
+    expect(text).toContain('2025-26 Q2 (JULY TO SEPTEMBER 2025): DUE 30 OCTOBER 2025 (4 DAYS AGO)');
     expect(text).toContain('2 of 5 accepted (2 on time, 0 late).');
     expect(text).toContain('- Bradford: 1 file received, none accepted; 4 days late');
     expect(text).toContain('- Southend: nothing received; 4 days late');

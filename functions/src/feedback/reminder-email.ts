@@ -10,7 +10,14 @@
  */
 import type { CompletenessCell } from '../aggregation/completeness.js';
 import { escapeHtml } from '../dictionary/describe-dictionary.js';
-import { addDays, describePeriod, longDate, type Period, periodMonths } from '../programme/periods.js';
+import {
+  addDays,
+  describePeriod,
+  formatYear,
+  longDate,
+  type Period,
+  periodMonths,
+} from '../programme/periods.js';
 import type { Programme } from '../programme/programme.js';
 import type { Site } from '../programme/sites.js';
 import type { FeedbackEmail } from './feedback-email.js';
@@ -77,7 +84,7 @@ export function composeSiteNotice(context: SiteNoticeContext): FeedbackEmail {
   blocks.push({ kind: 'heading', text: 'What to send' });
   blocks.push({
     kind: 'paragraph',
-    text: `The ${quarter} return workbook for ${site.name}: your partnership's template for ${quarter}, filled in. The Instructions sheet says what each figure means. Leave a cell blank only if you cannot report it (a blank is read as not reported, never as zero), and explain any warning in the explanations table on the Commentary sheet.`,
+    text: `The ${quarter} return workbook for ${site.name}: your partnership’s template for ${quarter}, filled in. The Instructions sheet says what each figure means. Leave a cell blank only if you cannot report it (a blank is read as not reported, never as zero), and explain any warning in the explanations table on the Commentary sheet.`,
   });
   blocks.push({ kind: 'heading', text: 'Where to send it' });
   if (programme.portalUrl) {
@@ -170,14 +177,10 @@ export function composeDigestEmail(context: DigestContext): FeedbackEmail {
     const onTime = accepted.filter((cell) => !cell.late).length;
     const days = daysBetween(today, quarter.dueDate);
     const when =
-      days > 0
-        ? `due in ${plural(days, 'day')}`
-        : days === 0
-          ? 'due today'
-          : `due ${plural(-days, 'day')} ago`;
+      days > 0 ? `in ${plural(days, 'day')}` : days === 0 ? 'today' : `${plural(-days, 'day')} ago`;
     blocks.push({
       kind: 'heading',
-      text: `${describePeriod(quarter.period)} (${periodMonths(quarter.period)}): due by ${longDate(quarter.dueDate)}, ${when}`,
+      text: `${describePeriod(quarter.period)} (${periodMonths(quarter.period)}): due ${longDate(quarter.dueDate)} (${when})`,
     });
     blocks.push({
       kind: 'paragraph',
@@ -214,7 +217,7 @@ export function composeDigestEmail(context: DigestContext): FeedbackEmail {
   } else {
     blocks.push({
       kind: 'paragraph',
-      text: 'The grid for any quarter: returns status --period 2025-26-Q1 (or --year 2025-26).',
+      text: `The whole grid: returns status --year ${formatYear((context.quarters.at(-1)?.period ?? context.next?.period ?? { startYear: Number(today.slice(0, 4)) }).startYear)}`,
     });
   }
   blocks.push({ kind: 'paragraph', text: `${programme.name} monitoring` });

@@ -145,8 +145,10 @@ export async function planReminders(
   const periods = uniquePeriods([...siteQuarters.map((entry) => entry.period), ...digestPeriods]);
   const years = [...new Set(periods.map((period) => formatYear(period.startYear)))];
   const overviews = await Promise.all(years.map((year) => deps.store.yearOverview(year)));
-  const submissions = overviews.flatMap((overview) => overview.submissions);
-  const current = overviews.flatMap((overview) => overview.current);
+  // As of today: a run for an earlier day (a dry run, or a re-run of a missed day) ignores later files.
+  const byToday = (entry: { receivedAt: string }) => entry.receivedAt.slice(0, 10) <= today;
+  const submissions = overviews.flatMap((overview) => overview.submissions).filter(byToday);
+  const current = overviews.flatMap((overview) => overview.current).filter(byToday);
   const noticePeriods = uniquePeriods([...periods, ...(digest ? [digest.period] : [])]).map(formatPeriod);
   const claimed = (await Promise.all(noticePeriods.map((period) => deps.store.notices(period)))).flat();
   const claimOf = (kind: NoticeKind, period: string, about: string) =>
@@ -191,15 +193,17 @@ export async function planReminders(
     if (stands(earlier)) {
       skipped.push({ ...key, reason: describeClaim(earlier) });
     } else {
-      const email = digestEmail(
-        deps.reference,
-        today,
-        digest.week,
-        digestPeriods,
-        submissions,
-        current,
-        claimed,
-      );
+      // The digest goes after this run's reminders and chasers, so it lists them as sent too.
+      const thisRun: NoticeRecord[] = notices.map(({ email: _email, ...notice }) => ({
+        ...notice,
+        state: 'sent',
+        claimedAt: `${today}T00:00:00.000Z`,
+        attempts: 1,
+      }));
+      const email = digestEmail(deps.reference, today, digest.week, digestPeriods, submissions, current, [
+        ...claimed,
+        ...thisRun,
+      ]);
       notices.push({ ...key, to: email.to, subject: email.subject, email });
     }
   }
