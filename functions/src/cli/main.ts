@@ -7,6 +7,7 @@
 import { parseArgs } from 'node:util';
 import { ReferenceDataError, ReturnsError, UsageError } from '../errors.js';
 import { dictionaryCommand } from './dictionary-command.js';
+import { exportCommand } from './export-command.js';
 import { localCommand } from './local-command.js';
 import { remindCommand } from './remind-command.js';
 import { statusCommand, submissionsCommand, submitCommand } from './stack-commands.js';
@@ -33,6 +34,7 @@ const COMMANDS: Record<string, Command> = {
   submissions: submissionsCommand,
   summary: summaryCommand,
   remind: remindCommand,
+  export: exportCommand,
 };
 
 export async function main(argv: readonly string[]): Promise<number> {
