@@ -42,7 +42,9 @@ function statementsOf(roleId: string): Statement[] {
           (role) => JSON.stringify(role) === JSON.stringify({ Ref: roleId }),
         ),
     )
-    .flatMap((r) => (r.Properties?.PolicyDocument as { Statement: Statement[] }).Statement);
+    .flatMap(
+      (r) => (r.Properties?.PolicyDocument as { Statement: Statement[] } | undefined)?.Statement ?? [],
+    );
 }
 
 const reminders = () => app.processing.reminders;
