@@ -25,7 +25,7 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import type { DictionaryRegistry } from '../dictionary/dictionary-registry.js';
-import type { Dictionary, Item } from '../dictionary/load-dictionary.js';
+import type { Dictionary } from '../dictionary/load-dictionary.js';
 import { UsageError } from '../errors.js';
 import { comparePeriods, formatPeriod, nextPeriod, type Period, parsePeriod } from '../programme/periods.js';
 import type { Programme } from '../programme/programme.js';
@@ -150,10 +150,10 @@ export interface ExportRow {
   /** The item's ID, or `TABLE.COLUMN` for a table cell. */
   readonly itemId: string;
   readonly item: string;
-  /** The row of the table (1 = first used row); absent for items. */
-  readonly row?: number;
-  /** Absent when not reported: a blank is never zero. */
-  readonly value?: number | string;
+  /** The row of the table (1 = first used row); undefined for items. */
+  readonly row: number | undefined;
+  /** Undefined when not reported: a blank is never zero. */
+  readonly value: number | string | undefined;
   readonly unit: string;
   readonly reported: boolean;
   readonly submissionId: string;
@@ -166,13 +166,8 @@ export function* rowsOfReturn(
   dictionary: Dictionary,
   filter: Pick<ExportFilter, 'sections' | 'domains'>,
 ): Generator<ExportRow> {
-  const base = {
-    period: entry.period,
-    site: entry.site,
-    dictionaryVersion: entry.dictionaryVersion,
-    submissionId: entry.submissionId,
-    receivedAt: entry.receivedAt,
-  };
+  // Rows are built as whole literals of one shape: hundreds of thousands of them in a large export.
+  const { period, site, dictionaryVersion, submissionId, receivedAt } = entry;
   const inSection = (section: string) => filter.sections.length === 0 || filter.sections.includes(section);
   const domainItems = itemsOfDomains(dictionary, filter.domains);
   for (const item of dictionary.items) {
@@ -180,13 +175,18 @@ export function* rowsOfReturn(
     if (domainItems && !domainItems.has(item.id)) continue;
     const value = entry.values.items[item.id];
     yield {
-      ...base,
+      period,
+      site,
+      dictionaryVersion,
       section: item.section,
       itemId: item.id,
-      item: labelOf(item),
-      ...(value === undefined ? {} : { value }),
+      item: item.group ? `${item.group}: ${item.label}` : item.label,
+      row: undefined,
+      value,
       unit: item.unit,
       reported: value !== undefined,
+      submissionId,
+      receivedAt,
     };
   }
   for (const table of dictionary.tables) {
@@ -194,21 +194,31 @@ export function* rowsOfReturn(
     const domainColumn = table.columns.find((column) => column.codeList === 'domain');
     // A table with no domain column (the explanations) belongs to no outcome domain.
     if (filter.domains.length > 0 && !domainColumn) continue;
+    const columns = table.columns.map((column) => ({
+      id: column.id,
+      itemId: `${table.id}.${column.id}`,
+      item: `${table.label}: ${column.label}`,
+      unit: column.type === 'count' ? 'count' : column.type === 'money' ? '£' : column.type,
+    }));
     const rows = entry.values.tables[table.id] ?? [];
     for (const [index, row] of rows.entries()) {
       if (domainColumn && filter.domains.length > 0 && !filter.domains.includes(String(row[domainColumn.id])))
         continue;
-      for (const column of table.columns) {
+      for (const column of columns) {
         const value = row[column.id];
         yield {
-          ...base,
+          period,
+          site,
+          dictionaryVersion,
           section: table.section,
-          itemId: `${table.id}.${column.id}`,
-          item: `${table.label}: ${column.label}`,
+          itemId: column.itemId,
+          item: column.item,
           row: index + 1,
-          ...(value === undefined ? {} : { value }),
-          unit: column.type === 'count' ? 'count' : column.type === 'money' ? '£' : column.type,
+          value,
+          unit: column.unit,
           reported: value !== undefined,
+          submissionId,
+          receivedAt,
         };
       }
     }
@@ -237,10 +247,6 @@ function itemsOfDomains(dictionary: Dictionary, domains: readonly string[]): Set
     if (domains.some((domain) => item.id.endsWith(`_${domain}`))) selected.add(item.id);
   }
   return selected;
-}
-
-function labelOf(item: Item): string {
-  return item.group ? `${item.group}: ${item.label}` : item.label;
 }
 
 /** Writes rows to a stream in one format, waiting whenever the stream asks to. */
