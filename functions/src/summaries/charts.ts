@@ -22,6 +22,13 @@
  * No library: a handful of lines, rectangles and text need none, and the
  * figures go into the markup exactly (no rounding of positions beyond 0.01 px).
  *
+ * Not in the programme workbook: exceljs writes no charts, and DrawingML
+ * written by hand could draw neither the interval band nor the hollow
+ * not-like-for-like points without stacked-area and per-point tricks that
+ * Excel, LibreOffice and Numbers each render differently, with nothing here to
+ * check them against Excel. The workbook keeps the figures (Indicators,
+ * Trends, Data) for anyone who wants their own chart; these are the charts.
+ *
  * input: a ProgrammeSummary (aggregation's figures per quarter) → output: Chart
  */
 import type { IndicatorFigure, LevelFigures, ProgrammeSummary } from '../aggregation/aggregate.js';
