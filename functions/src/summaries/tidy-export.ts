@@ -330,10 +330,16 @@ async function writeXlsxExport(
   });
   workbook.created = about.generatedAt;
   const sheet = workbook.addWorksheet('Data', { views: [{ state: 'frozen', ySplit: 1 }] });
+  const widths: Partial<Record<(typeof EXPORT_COLUMNS)[number]['key'], number>> = {
+    item: 50,
+    itemId: 22,
+    submissionId: 24,
+    receivedAt: 26,
+  };
   sheet.columns = EXPORT_COLUMNS.map((column) => ({
     header: column.heading,
     key: column.key,
-    width: column.key === 'item' ? 50 : column.key === 'receivedAt' ? 22 : column.key === 'itemId' ? 22 : 14,
+    width: widths[column.key] ?? Math.max(12, column.heading.length + 3),
   }));
   sheet.getRow(1).font = { bold: true };
   let count = 0;
