@@ -274,10 +274,21 @@ async function write(out: Writable, text: string): Promise<void> {
 
 async function writeCsvExport(rows: AsyncIterable<ExportRow>, out: Writable): Promise<number> {
   await write(out, `\uFEFF${EXPORT_COLUMNS.map((column) => csvCell(column.heading)).join(',')}\r\n`);
+  // Most cells repeat (periods, sites, item IDs and labels): quote each distinct text once.
+  const quoted = new Map<string, string>();
+  const cell = (value: string | number) => {
+    if (typeof value === 'number') return csvCell(value);
+    let text = quoted.get(value);
+    if (text === undefined) {
+      text = csvCell(value);
+      if (quoted.size < 50_000) quoted.set(value, text);
+    }
+    return text;
+  };
   let count = 0;
   let batch = '';
   for await (const row of rows) {
-    batch += `${EXPORT_COLUMNS.map((column) => csvCell(cellOf(row, column.key))).join(',')}\r\n`;
+    batch += `${EXPORT_COLUMNS.map((column) => cell(cellOf(row, column.key))).join(',')}\r\n`;
     count++;
     if (batch.length > 64 * 1024) {
       await write(out, batch);
