@@ -314,11 +314,8 @@ async function writeJsonExport(
   let count = 0;
   let batch = '';
   for await (const row of rows) {
-    // Keys in column order, so every row reads the same way.
-    const ordered = Object.fromEntries(
-      EXPORT_COLUMNS.filter(({ key }) => row[key] !== undefined).map(({ key }) => [key, row[key]]),
-    );
-    batch += `${count === 0 ? '' : ','}\n    ${JSON.stringify(ordered)}`;
+    // rowsOfReturn builds each row with its keys in column order; undefined values are left out.
+    batch += `${count === 0 ? '' : ','}\n    ${JSON.stringify(row)}`;
     count++;
     if (batch.length > 64 * 1024) {
       await write(out, batch);
