@@ -152,5 +152,13 @@ describe('the reminder schedule', () => {
       },
     );
     expect(output.trim()).toBe('function');
+    // Reminders write no workbooks: exceljs (and its zip libraries) stay out of this bundle.
+    const packages = new Set(
+      map.sources.flatMap((source) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(source)?.[1] ?? []),
+    );
+    expect(
+      [...packages].filter((name) => ['exceljs', 'jszip', 'archiver', 'unzipper'].includes(name)),
+    ).toEqual([]);
+    expect(packages).toContain('@aws-sdk/client-sesv2');
   });
 });

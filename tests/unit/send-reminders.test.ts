@@ -116,6 +116,29 @@ describe('reminders across 2025-26 Q3 (1 October to 31 December 2025)', () => {
     expect(reminder.html).toContain('<strong>Your 2025-26 Q2 monitoring return');
   });
 
+  it('with the portal deployed, says to upload it there and links to it', async () => {
+    const reference = testReference();
+    const programme = Object.assign(
+      Object.create(Object.getPrototypeOf(reference.programme)),
+      reference.programme,
+      {
+        portalUrl: 'https://returns.funder.example/',
+      },
+    );
+    const h = harness();
+    h.at('2025-10-20');
+    const outcome = await sendReminders(
+      { ...h.deps, reference: { ...reference, programme } },
+      { dryRun: true },
+    );
+    const reminder = outcome.notices.find((notice) => notice.kind === 'reminder')?.email as FeedbackEmail;
+    expect(reminder.text).toContain(
+      'Upload it on the monitoring portal, where you can also see what you sent before:\nhttps://returns.funder.example/',
+    );
+    expect(reminder.html).toContain('<a href="https://returns.funder.example/">');
+    expect(reminder.text).not.toContain('the way you sent your last return');
+  });
+
   it('the digest lists who is missing, late or rejected, and what was sent that week', async () => {
     const h = harness();
     h.at('2025-10-31');
