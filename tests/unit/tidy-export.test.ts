@@ -265,11 +265,11 @@ describe('the formats', () => {
   });
 
   it.each(['csv', 'json', 'xlsx'] as const)(
-    '%s: ten years of five sites stream through a slow reader',
+    '%s: two years of five sites stream through a slow reader',
     async (format) => {
       const year = stored();
       const decade: CurrentReturn[] = [];
-      for (let offset = 0; offset < 3; offset++) {
+      for (let offset = 0; offset < 2; offset++) {
         for (const entry of year) {
           const startYear = 2025 + offset;
           decade.push({
@@ -288,7 +288,7 @@ describe('the formats', () => {
           setImmediate(done);
         },
       });
-      const range = checkExportRequest({ from: '2025-26-Q1', to: '2027-28-Q4' }, reference);
+      const range = checkExportRequest({ from: '2025-26-Q1', to: '2026-27-Q4' }, reference);
       const written = await exportReturns(
         { store: storeOf(decade), reference, clock: () => new Date() },
         range,
