@@ -17,6 +17,7 @@ import type { Construct } from 'constructs';
 import type { z } from 'zod';
 import { aggregatorSettingsSchema, validatorSettingsSchema } from '../../functions/src/config/settings.js';
 import { TABLE_DESIGN } from '../../functions/src/config/table-design.js';
+import { ReminderSchedule } from '../constructs/reminder-schedule.js';
 import { ReturnsFunction } from '../constructs/returns-function.js';
 import type { DeploymentConfig } from '../deployment-config.js';
 import { BUNDLED_TEMPLATES_DIR, FUNCTION_SIZING, PREFIXES } from '../layout.js';
@@ -39,6 +40,7 @@ export interface ProcessingStackProps extends StackProps {
 export class ProcessingStack extends Stack {
   readonly validator: ReturnsFunction<typeof validatorSettingsSchema>;
   readonly aggregator: ReturnsFunction<typeof aggregatorSettingsSchema>;
+  readonly reminders: ReminderSchedule;
 
   constructor(scope: Construct, id: string, props: ProcessingStackProps) {
     super(scope, id, props);
@@ -187,6 +189,8 @@ export class ProcessingStack extends Stack {
         reportBatchItemFailures: true,
       }),
     );
+
+    this.reminders = new ReminderSchedule(this, 'Reminders', { table, sender: storage.sender });
 
     this.addStackDependency(storage, 'imports the bucket ARN by export name');
     for (const fn of [this.validator, this.aggregator]) {

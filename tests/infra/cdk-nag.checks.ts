@@ -75,6 +75,8 @@ describe('cdk-nag AwsSolutions', () => {
         'Processing/AggregatePeriod/Function AwsSolutions-L1',
         'Processing/AggregatePeriod/Role AwsSolutions-IAM5[Resource::*]',
         `Processing/AggregatePeriod/Role AwsSolutions-IAM5[Resource::${bucketArn}/summaries/*]`,
+        'Processing/Reminders/SendReminders/Function AwsSolutions-L1',
+        'Processing/Reminders/SendReminders/Role AwsSolutions-IAM5[Resource::*]',
         'Processing/ValidateReturn/Function AwsSolutions-L1',
         'Processing/ValidateReturn/Role AwsSolutions-IAM5[Resource::*]',
         `Processing/ValidateReturn/Role AwsSolutions-IAM5[Resource::${bucketArn}/archive/*]`,

@@ -8,6 +8,7 @@ import { afterAll } from 'vitest';
 import { removeAssemblies } from './synth.js';
 import './storage.checks.js';
 import './processing.checks.js';
+import './reminders.checks.js';
 import './bundles.checks.js';
 import './cdk-nag.checks.js';
 

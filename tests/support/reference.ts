@@ -6,9 +6,15 @@ import { writeTemplate } from '../../functions/src/template/write-template.js';
 
 export const NEXT_YEAR_DICTIONARY_DIR = fileURLToPath(new URL('../fixtures/dictionaries/', import.meta.url));
 
+export const TEST_PORTAL_URL = 'https://returns.funder.example';
+
 let cached: ReferenceData | undefined;
 export function testReference(): ReferenceData {
-  cached ??= loadReferenceData({ extraDictionaryDirs: [NEXT_YEAR_DICTIONARY_DIR] });
+  cached ??= loadReferenceData({
+    extraDictionaryDirs: [NEXT_YEAR_DICTIONARY_DIR],
+    // As a deployed stack sets it: templates and emails name the portal.
+    portalUrl: TEST_PORTAL_URL,
+  });
   return cached;
 }
 

@@ -18,7 +18,14 @@ import {
 import { TABLE_DESIGN } from '../config/table-design.js';
 import type { ReturnValues } from '../returns/return-values.js';
 import type { CurrentReturn, Submission, SubmissionStatus } from '../returns/submission.js';
-import type { CurrentUpdate, PeriodAggregate, SubmissionStore } from '../submissions/ports.js';
+import type {
+  CurrentUpdate,
+  Notice,
+  NoticeKey,
+  NoticeRecord,
+  PeriodAggregate,
+  SubmissionStore,
+} from '../submissions/ports.js';
 
 type Item = Record<string, unknown>;
 
@@ -262,6 +269,73 @@ export class DynamoSubmissionStore implements SubmissionStore {
     };
   }
 
+  // Notices (reminders, chasers, digests): `PERIOD#{period}` / `NOTICE#{kind}#{about}`, beside the
+  // quarter's current returns but under their own sort-key prefix, so neither query sees the other.
+  async claimNotice(notice: Notice, now: string, staleAfterSeconds: number): Promise<boolean> {
+    const staleBefore = new Date(Date.parse(now) - staleAfterSeconds * 1000).toISOString();
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: noticeKey(notice),
+          UpdateExpression:
+            'SET #type = :type, #kind = :kind, #period = :period, #about = :about, #to = :to, #subject = :subject, #state = :sending, claimedAt = :now, attempts = if_not_exists(attempts, :zero) + :one',
+          // Never claimed, released after a failed send, or claimed by a sender that died.
+          ConditionExpression:
+            'attribute_not_exists(pk) OR #state = :released OR (#state = :sending AND claimedAt < :staleBefore)',
+          ExpressionAttributeNames: {
+            '#type': 'type',
+            '#kind': 'kind',
+            '#period': 'period',
+            '#about': 'about',
+            '#to': 'to',
+            '#subject': 'subject',
+            '#state': 'state',
+          },
+          ExpressionAttributeValues: {
+            ':type': 'notice',
+            ':kind': notice.kind,
+            ':period': notice.period,
+            ':about': notice.about,
+            ':to': [...notice.to],
+            ':subject': notice.subject,
+            ':sending': 'sending',
+            ':released': 'released',
+            ':now': now,
+            ':staleBefore': staleBefore,
+            ':zero': 0,
+            ':one': 1,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async finishNotice(notice: NoticeKey, outcome: 'sent' | 'released', now: string): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: noticeKey(notice),
+        UpdateExpression: 'SET #state = :outcome, finishedAt = :now',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: { ':outcome': outcome, ':now': now },
+      }),
+    );
+  }
+
+  async notices(period: string): Promise<NoticeRecord[]> {
+    const items = await this.queryAll({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :notice)',
+      ExpressionAttributeValues: { ':pk': `PERIOD#${period}`, ':notice': 'NOTICE#' },
+    });
+    return items.map((item) => strip(item) as unknown as NoticeRecord);
+  }
+
   private async queryAll(input: Omit<QueryCommandInput, 'TableName'>): Promise<Item[]> {
     const items: Item[] = [];
     let start: Record<string, unknown> | undefined;
@@ -278,6 +352,10 @@ export class DynamoSubmissionStore implements SubmissionStore {
 
 function submissionKey(submissionId: string) {
   return { pk: `SUBMISSION#${submissionId}`, sk: 'SUBMISSION' };
+}
+
+function noticeKey(notice: NoticeKey) {
+  return { pk: `PERIOD#${notice.period}`, sk: `NOTICE#${notice.kind}#${notice.about}` };
 }
 
 function withoutValues<T extends { values?: ReturnValues }>(record: T): Omit<T, 'values'> {

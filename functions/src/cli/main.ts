@@ -7,7 +7,9 @@
 import { parseArgs } from 'node:util';
 import { ReferenceDataError, ReturnsError, UsageError } from '../errors.js';
 import { dictionaryCommand } from './dictionary-command.js';
+import { exportCommand } from './export-command.js';
 import { localCommand } from './local-command.js';
+import { remindCommand } from './remind-command.js';
 import { statusCommand, submissionsCommand, submitCommand } from './stack-commands.js';
 import { summaryCommand } from './summary-command.js';
 import { templateCommand, templatesCommand } from './template-command.js';
@@ -31,6 +33,8 @@ const COMMANDS: Record<string, Command> = {
   status: statusCommand,
   submissions: submissionsCommand,
   summary: summaryCommand,
+  remind: remindCommand,
+  export: exportCommand,
 };
 
 export async function main(argv: readonly string[]): Promise<number> {

@@ -33,6 +33,14 @@ export const aggregatorSettingsSchema = z.object({
   TEMPLATES_DIR: templatesDir,
 });
 
+/** The daily reminder function: reads the table, claims notices in it, and sends through SES. */
+export const reminderSettingsSchema = z.object({
+  TABLE_NAME: name,
+  SENDER_EMAIL: z.email(),
+  SES_CONFIGURATION_SET: name.optional(),
+  TEMPLATES_DIR: templatesDir,
+});
+
 export type ValidatorSettings = z.infer<typeof validatorSettingsSchema>;
 export type AggregatorSettings = z.infer<typeof aggregatorSettingsSchema>;
 

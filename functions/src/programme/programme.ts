@@ -14,6 +14,21 @@ import {
 } from './periods.js';
 import { checkWithSchema, readYamlFile } from './reference-file.js';
 
+const WEEKDAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'] as const;
+
+/** When reminders, chasers and the staff digest go (DOMAIN.md: 10 days before, the day after, weekly). */
+const remindersSchema = z.strictObject({
+  daysBeforeDue: z.int().min(1).max(60).default(10),
+  chaseDaysAfterDue: z.int().min(1).max(60).default(1),
+  /** A notice the schedule could not send on its day still goes up to this many days later, never after. */
+  catchUpDays: z.int().min(0).max(14).default(6),
+  digestDay: z.enum(WEEKDAYS).default('Monday'),
+  /** Funder staff who receive the weekly digest. */
+  staffEmails: z.array(z.email()).min(1, 'the digest needs at least one address'),
+});
+
+export type ReminderSettings = z.infer<typeof remindersSchema>;
+
 const programmeSchema = z.strictObject({
   name: z.string().min(1),
   funder: z.string().min(1),
@@ -22,6 +37,7 @@ const programmeSchema = z.strictObject({
   portalUrl: z
     .url({ protocol: /^https?$/, message: 'should be a web address like https://returns.example' })
     .optional(),
+  reminders: remindersSchema.optional(),
   firstYear: z
     .string()
     .refine((text) => 'startYear' in parseYear(text), 'should be a financial year like 2025-26'),
@@ -45,12 +61,23 @@ export class Programme {
   readonly funder: string;
   readonly helpEmail: string;
   readonly portalUrl: string | undefined;
+  /** Reminder timing; without a `reminders` block the digest goes to the help address. */
+  readonly reminders: ReminderSettings;
+
+  /**
+   * The same programme with the portal's address set: the deployed and local stacks know
+   * their own portal's address, which wins over the file's.
+   */
+  withPortalUrl(portalUrl: string | undefined): Programme {
+    return portalUrl ? new Programme({ ...this.settings, portalUrl }) : this;
+  }
 
   constructor(private readonly settings: z.infer<typeof programmeSchema>) {
     this.name = settings.name;
     this.funder = settings.funder;
     this.helpEmail = settings.helpEmail;
     this.portalUrl = settings.portalUrl;
+    this.reminders = settings.reminders ?? remindersSchema.parse({ staffEmails: [settings.helpEmail] });
     const first = parseYear(settings.firstYear) as { startYear: number };
     this.firstPeriod = { startYear: first.startYear, quarter: 1 };
     this.lastPeriod = { startYear: first.startYear + settings.years - 1, quarter: 4 };

@@ -24,6 +24,8 @@ export interface ReferenceDataOptions {
   readonly templatesDir?: string;
   /** Further dictionary folders, such as a test-only next-year version. */
   readonly extraDictionaryDirs?: readonly string[];
+  /** The portal's address, where the runtime knows it (PORTAL_URL): wins over programme.yaml. */
+  readonly portalUrl?: string;
 }
 
 export function loadReferenceData(options: ReferenceDataOptions = {}): ReferenceData {
@@ -35,7 +37,7 @@ export function loadReferenceData(options: ReferenceDataOptions = {}): Reference
   return {
     dictionaries,
     sites: SiteRegistry.load(join(dir, 'sites.yaml')),
-    programme: Programme.load(join(dir, 'programme.yaml')),
+    programme: Programme.load(join(dir, 'programme.yaml')).withPortalUrl(options.portalUrl),
     benchmarks: Benchmarks.load(
       join(dir, 'benchmarks', 'england.yaml'),
       new Set(

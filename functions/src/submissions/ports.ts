@@ -66,6 +66,38 @@ export interface SubmissionStore {
   /** Stores a quarter's programme aggregates, replacing any earlier computation. */
   putAggregate(aggregate: PeriodAggregate): Promise<void>;
   getAggregate(period: string): Promise<PeriodAggregate | undefined>;
+  /**
+   * Claims the right to send one notice (a reminder, chaser or digest) once: true for the first
+   * caller, or when an earlier claim was released or went stale (its sender died); false otherwise.
+   */
+  claimNotice(notice: Notice, now: string, staleAfterSeconds: number): Promise<boolean>;
+  /** After a claim: 'sent' keeps it forever; 'released' lets the next run try again. */
+  finishNotice(notice: NoticeKey, outcome: 'sent' | 'released', now: string): Promise<void>;
+  /** Every notice claimed for a quarter (sent, being sent or released): one query. */
+  notices(period: string): Promise<NoticeRecord[]>;
+}
+
+export type NoticeKind = 'reminder' | 'chaser' | 'digest';
+
+/** Which notice: reminders and chasers are per site and quarter; a digest per week (its Monday). */
+export interface NoticeKey {
+  readonly kind: NoticeKind;
+  /** The quarter it is about; a digest is filed under the quarter its week starts in. */
+  readonly period: string;
+  /** The site, for a reminder or chaser; the week's Monday (ISO date) for a digest. */
+  readonly about: string;
+}
+
+export interface Notice extends NoticeKey {
+  readonly to: readonly string[];
+  readonly subject: string;
+}
+
+export interface NoticeRecord extends Notice {
+  readonly state: 'sending' | 'sent' | 'released';
+  readonly claimedAt: string;
+  readonly finishedAt?: string;
+  readonly attempts: number;
 }
 
 /** A quarter's programme figures as last computed, and the current returns they came from. */
