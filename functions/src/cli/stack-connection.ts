@@ -1,5 +1,7 @@
 /**
- * Which stack a CLI command talks to: the local one (by default, found through
+ * The CLI's composition root: the one place a `returns` command gets AWS
+ * clients and the adapters over them (the local stack's own clients come from
+ * local/). Which stack a CLI command talks to: the local one (by default, found through
  * the .local/stack.json that `returns local` writes), or the deployed one in
  * AWS when RETURNS_STACK=aws, with RETURNS_BUCKET and RETURNS_TABLE naming its
  * bucket and table and the usual AWS credentials and region in the environment.
@@ -35,7 +37,6 @@ export interface StackDescription {
 export interface StackConnection {
   readonly where: string;
   readonly bucket: string;
-  readonly s3: S3Client;
   readonly files: S3ReturnFiles;
   readonly store: DynamoSubmissionStore;
   close(): void;
@@ -90,7 +91,6 @@ function connection(
   return {
     where,
     bucket,
-    s3,
     files: new S3ReturnFiles(s3, bucket),
     store: new DynamoSubmissionStore(
       DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } }),
