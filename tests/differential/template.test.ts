@@ -2,7 +2,7 @@
  * The generated template, read back by independent programs: openpyxl reads
  * what exceljs wrote, and LibreOffice re-saves it as a partnership might.
  */
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { layoutSections } from '../../functions/src/template/template-layout.js';
 import {
   hasLibreOffice,
@@ -39,9 +39,14 @@ function expectEveryNamedInput(probe: ProbedWorkbook, { protectionKept = true } 
   }
 }
 
-describe.runIf(hasOpenpyxl)('the template, read by openpyxl', async () => {
-  const bytes = await blankTemplate('BLK', '2025-26-Q2');
-  const probe = probeWorkbook(bytes, { cells: ['_meta', 'About'] });
+describe.runIf(hasOpenpyxl)('the template, read by openpyxl', () => {
+  // In beforeAll, not while vitest collects: it runs the bodies of skipped describes too.
+  let bytes: Buffer;
+  let probe: ProbedWorkbook;
+  beforeAll(async () => {
+    bytes = await blankTemplate('BLK', '2025-26-Q2');
+    probe = probeWorkbook(bytes, { cells: ['_meta', 'About'] });
+  });
 
   it('has instructions first, one sheet per section and a very hidden metadata sheet', () => {
     expect(probe.sheets.map((sheet) => sheet.title)).toEqual([
@@ -125,9 +130,11 @@ describe.runIf(hasOpenpyxl)('the template, read by openpyxl', async () => {
   });
 });
 
-describe.runIf(hasOpenpyxl && hasLibreOffice)('the template after LibreOffice re-saves it', async () => {
-  const resaved = resaveWithLibreOffice(await blankTemplate('SEN', '2025-26-Q3'));
-  const probe = probeWorkbook(resaved);
+describe.runIf(hasOpenpyxl && hasLibreOffice)('the template after LibreOffice re-saves it', () => {
+  let probe: ProbedWorkbook;
+  beforeAll(async () => {
+    probe = probeWorkbook(resaveWithLibreOffice(await blankTemplate('SEN', '2025-26-Q3')));
+  });
 
   it('still carries every name, pointing at the same cells', () => {
     expectEveryNamedInput(probe);
