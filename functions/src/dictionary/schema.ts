@@ -3,7 +3,7 @@
  * cross-references (a rule naming an item that does not exist, a duplicate ID)
  * are checked in load-dictionary.ts, where the whole file is in view.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const AGGREGATIONS = ['sum', 'unique_quarter', 'unique_ytd', 'snapshot', 'text'] as const;
 export const ITEM_TYPES = ['count', 'money', 'date', 'text', 'email', 'code', 'site', 'period'] as const;
