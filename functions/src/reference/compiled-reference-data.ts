@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { DictionaryRegistry } from '../dictionary/dictionary-registry.js';
 import { assemble } from '../dictionary/load-dictionary.js';
 import { type DictionaryFile, dictionaryFileSchema } from '../dictionary/schema.js';
@@ -42,11 +42,13 @@ export interface CompiledReferenceData {
  */
 export function compileReferenceData(options: ReferenceDataOptions = {}): CompiledReferenceData {
   const reference = loadReferenceData(options);
+  // Named from the folder above templates/, so the same files compile to the same bytes on any machine.
+  const base = dirname(options.templatesDir ?? TEMPLATES_DIR);
   return {
     format: COMPILED_FORMAT,
     // The file passed its schema and cross-checks a moment ago; this is its checked output again.
     dictionaries: reference.dictionaries.versions.map((dictionary) => ({
-      file: dictionary.file,
+      file: relative(base, dictionary.file),
       spec: dictionaryFileSchema.parse(readYamlFile(dictionary.file)),
     })),
     sites: reference.sites.sites,
