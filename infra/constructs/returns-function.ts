@@ -16,7 +16,7 @@ import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Charset, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { z } from 'zod';
@@ -25,18 +25,68 @@ import type { z } from 'zod';
 export const REPOSITORY_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /**
- * Not configuration but a runtime flag: stack traces in the logs point at the
- * TypeScript sources through the bundle's source map instead of at column
- * 40,000 of one minified line.
+ * Runtime flags beside the configuration: none. Stack traces still point at the
+ * TypeScript sources, but through bundle/lazy-source-maps.mjs, which reads the
+ * map only when a stack is formatted; --enable-source-maps parsed it at every
+ * cold start (54 ms and 148 ms of CPU on the aggregator).
  */
-export const RUNTIME_ENVIRONMENT = { NODE_OPTIONS: '--enable-source-maps' } as const;
+export const RUNTIME_ENVIRONMENT = {} as const;
+
+/** What every bundle carries instead of templates/: the reference data, compiled and checked at bundle time. */
+export const COMPILED_REFERENCE_FILE = 'reference-data.json';
+
+const BUNDLE_SUPPORT = join(dirname(fileURLToPath(import.meta.url)), 'bundle');
+
+/** Injected into every bundle: source-mapped stack traces, paid for only when a stack is read. */
+export const BUNDLE_INJECT = [join(BUNDLE_SUPPORT, 'lazy-source-maps.mjs')];
+
+/** loadRuntimeReferenceData reads the compiled file beside index.mjs; its YAML branch drops out. */
+export const BUNDLE_DEFINE = {
+  'process.env.RETURNS_COMPILED_REFERENCE': JSON.stringify(COMPILED_REFERENCE_FILE),
+} as const;
+
+/**
+ * Packages a bundle does without, each replaced by a stub that says why if it
+ * is ever used (tests/infra/bundles.checks.ts checks they are gone, and that a
+ * bundle built this way still writes both summary workbooks):
+ * - `yaml`: the reference data comes compiled;
+ * - what exceljs needs only to read workbooks (the functions only write them;
+ *   uploads are read by functions/src/reading): unzipper, with bluebird, fstream,
+ *   big-integer and duplexer2; saxes; tmp; and fast-csv for its CSV reader;
+ * - what archiver, under exceljs's streaming writer, needs only to add files
+ *   from disk or write tar: readdir-glob, glob, lazystream, graceful-fs, tar-stream;
+ * - the SDK's credential providers other than the environment's, which Lambda uses.
+ */
+const UNUSED_BY_WRITERS = join(BUNDLE_SUPPORT, 'unused-by-writers.cjs');
+export const BUNDLE_ALIASES: Readonly<Record<string, string>> = {
+  yaml: join(REPOSITORY_ROOT, 'functions/src/reference/yaml-in-bundles.ts'),
+  ...Object.fromEntries(
+    [
+      'unzipper',
+      'saxes',
+      'tmp',
+      'fast-csv',
+      'readdir-glob',
+      'glob',
+      'lazystream',
+      'graceful-fs',
+      'tar-stream',
+    ].map((name) => [name, UNUSED_BY_WRITERS]),
+  ),
+  ...Object.fromEntries(
+    ['sso', 'ini', 'process', 'web-identity'].map((provider) => [
+      `@aws-sdk/credential-provider-${provider}`,
+      join(BUNDLE_SUPPORT, 'environment-credentials-only.mjs'),
+    ]),
+  ),
+};
 
 /**
  * Bundled code is ESM; a few dependencies are CommonJS and call require() for
  * Node's own modules, which esbuild's ESM output can only do through a real
  * require. The alias keeps it from clashing with a bundled createRequire.
  */
-const CREATE_REQUIRE_BANNER =
+export const CREATE_REQUIRE_BANNER =
   "import { createRequire as __returnsCreateRequire } from 'node:module'; const require = __returnsCreateRequire(import.meta.url);";
 
 export interface ReturnsFunctionProps<S extends z.ZodObject> {
@@ -105,21 +155,27 @@ export class ReturnsFunction<S extends z.ZodObject> extends Construct {
         // Prefer the ESM builds of dependencies: smaller after tree-shaking.
         mainFields: ['module', 'main'],
         minify: true,
+        // Our messages are full of ’ and –: written as UTF-8, not as \u escapes.
+        charset: Charset.UTF8,
         sourceMap: true,
         // Mappings only: the sources themselves are in the repository, not needed in every bundle.
         sourcesContent: false,
         banner: CREATE_REQUIRE_BANNER,
+        inject: BUNDLE_INJECT,
+        define: BUNDLE_DEFINE,
+        esbuildArgs: {
+          '--alias': Object.entries(BUNDLE_ALIASES).map(([name, path]) => `${name}=${path}`),
+        },
         // Bundle the AWS SDK too rather than use the runtime's copy: the versions package-lock.json
         // pins (and the tests ran against), not whichever the runtime carries this month.
         externalModules: [],
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
-          // The reference files (dictionaries, sites, programme, benchmarks) the handlers load at start,
-          // at TEMPLATES_DIR. Generated workbooks, if any, stay behind.
+          // The reference files compiled and checked (a broken one fails the synth with its problems
+          // listed), in place of templates/: no YAML parsing and no schema checks at cold start.
           afterBundling: (inputDir: string, outputDir: string) => [
-            `cp -R "${inputDir}/templates" "${outputDir}/templates"`,
-            `rm -rf "${outputDir}/templates/generated"`,
+            `cd "${inputDir}" && node --import tsx functions/src/reference/write-compiled-reference-data.ts "${outputDir}/${COMPILED_REFERENCE_FILE}" "${inputDir}/templates"`,
           ],
         },
       },

@@ -5,7 +5,8 @@
  *
  * Each measurement runs in a fresh process (tests/bench/measure.ts), so the
  * first-run time is what a cold Lambda or a one-off command sees and the peak
- * memory is that file's own.
+ * memory is that file's own. Cold starts (the CLI, the real Lambda bundles) are
+ * in tests/bench/cold-start.ts.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { build } from 'esbuild';
 import { TEMPLATES_DIR } from '../../functions/src/reference/reference-data.js';
 import { makeHostileCases } from '../fixtures/hostile-workbooks.js';
 import { filledReturn, validValues } from '../support/returns.js';
+import { measureBundles, measureCliColdStart } from './cold-start.js';
 import { withPastedSheet, withWholeColumnValidation } from './fixtures.js';
 
 interface Measurement {
@@ -165,39 +167,10 @@ try {
   );
   console.log('  Targets: ≤ 2 s and ≤ 300 MB.');
 
-  const bundle = await build({
-    stdin: {
-      contents:
-        "export { validateReturn } from './functions/src/validation/validate-return.ts'; export { loadReferenceData } from './functions/src/programme/reference-data.ts';",
-      resolveDir: process.cwd(),
-      loader: 'ts',
-    },
-    bundle: true,
-    minify: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node22',
-    write: false,
-    metafile: true,
-  });
-  const size = bundle.outputFiles[0]?.contents.length ?? 0;
-  const inputs = Object.entries(bundle.metafile.inputs).reduce<Record<string, number>>(
-    (acc, [path, input]) => {
-      const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path);
-      const key = match ? (match[1] as string) : 'our code';
-      acc[key] = (acc[key] ?? 0) + input.bytes;
-      return acc;
-    },
-    {},
-  );
-  console.log(
-    `\nValidator-only bundle (esbuild, minified): ${(size / 1024).toFixed(0)} KB (target ≤ 800 KB). Largest inputs before minifying:`,
-  );
-  for (const [name, bytes] of Object.entries(inputs)
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, 6)) {
-    console.log(`  ${name.padEnd(20)} ${(bytes / 1024).toFixed(0)} KB`);
-  }
+  const returnFile = join(folder, 'cold-start-return.xlsx');
+  writeFileSync(returnFile, filled);
+  measureCliColdStart(returnFile);
+  measureBundles(folder);
 } finally {
   rmSync(folder, { recursive: true, force: true });
 }

@@ -1,17 +1,32 @@
 /**
  * The function bundles as esbuild leaves them in the cloud assembly: built
  * from the handler modules the local stack also runs, without exceljs in the
- * validator, carrying the reference files, and loadable by Node as they are.
- * The bundle's source map lists every source file that contributed code, so
- * it is the inventory these tests read.
+ * validator, carrying the reference data compiled rather than the YAML and its
+ * parser, without the packages the functions never use (BUNDLE_ALIASES), and
+ * loadable by Node as they are. The bundle's source map lists every source
+ * file that contributed code, so it is the inventory these tests read.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { preflight } from '../../functions/src/reading/preflight.js';
+import {
+  compileReferenceData,
+  referenceDataFromCompiled,
+} from '../../functions/src/reference/compiled-reference-data.js';
 import { loadReferenceData } from '../../functions/src/reference/reference-data.js';
-import { REPOSITORY_ROOT } from '../../infra/constructs/returns-function.js';
+import {
+  BUNDLE_ALIASES,
+  BUNDLE_DEFINE,
+  BUNDLE_INJECT,
+  COMPILED_REFERENCE_FILE,
+  CREATE_REQUIRE_BANNER,
+  REPOSITORY_ROOT,
+} from '../../infra/constructs/returns-function.js';
 import { HANDLER_ENTRIES } from '../../infra/stacks/processing-stack.js';
 import { type Synthesized, synthesized } from './synth.js';
 
@@ -46,10 +61,27 @@ describe.each(['validator', 'aggregator'] as const)('the %s bundle', (name) => {
     expect(bundledSources(dir)).toContain(join(REPOSITORY_ROOT, HANDLER_ENTRIES[name]));
   });
 
-  it('carries the reference files at TEMPLATES_DIR, and they load', () => {
-    const reference = loadReferenceData({ templatesDir: join(dir, 'templates') });
-    expect(reference.sites.find('BLK')).toBeDefined();
-    expect(statSync(join(dir, 'templates', 'dictionaries')).isDirectory()).toBe(true);
+  it('carries the reference data compiled, equal to the YAML read and checked, and not the YAML itself', () => {
+    const compiled = JSON.parse(readFileSync(join(dir, COMPILED_REFERENCE_FILE), 'utf8'));
+    const fromBundle = referenceDataFromCompiled(compiled);
+    const fromYaml = loadReferenceData();
+    expect(fromBundle.sites.sites).toEqual(fromYaml.sites.sites);
+    expect(fromBundle.programme.settings).toEqual(fromYaml.programme.settings);
+    expect(fromBundle.benchmarks.entries).toEqual(fromYaml.benchmarks.entries);
+    expect(fromBundle.dictionaries.versions.map((d) => d.version)).toEqual(
+      fromYaml.dictionaries.versions.map((d) => d.version),
+    );
+    expect(existsSync(join(dir, 'templates'))).toBe(false);
+  });
+
+  it('leaves out the YAML parser, zod’s translations and the packages only readers use', () => {
+    const sources = bundledSources(dir);
+    const packages = packagesIn(sources);
+    for (const name of Object.keys(BUNDLE_ALIASES)) expect(packages, name).not.toContain(name);
+    for (const name of ['bluebird', 'fstream', 'big-integer', '@aws-sdk/nested-clients'])
+      expect(packages, name).not.toContain(name);
+    const locales = sources.filter((source) => /node_modules\/zod\/.*\/locales\//.test(source));
+    expect(locales.map((source) => source.replace(/.*\/locales\//, ''))).toEqual(['en.js']);
   });
 
   it('bundles the AWS SDK it was tested with rather than relying on the runtime copy', () => {
@@ -63,7 +95,8 @@ describe.each(['validator', 'aggregator'] as const)('the %s bundle', (name) => {
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       BUCKET_NAME: 'returns-bucket',
       TABLE_NAME: 'returns-table',
-      TEMPLATES_DIR: join(dir, 'templates'),
+      // Not read: the bundle carries compiled reference data, so a folder that does not exist is fine.
+      TEMPLATES_DIR: join(dir, 'no-such-folder'),
       ...(name === 'validator'
         ? {
             SENDER_EMAIL: 'returns@example.org',
@@ -75,7 +108,6 @@ describe.each(['validator', 'aggregator'] as const)('the %s bundle', (name) => {
     const output = execFileSync(
       process.execPath,
       [
-        '--enable-source-maps',
         '--input-type=module',
         '-e',
         `const m = await import(${JSON.stringify(url)}); console.log(typeof m.handler);`,
@@ -108,5 +140,60 @@ describe('what the validator bundle holds', () => {
   it('the aggregator does carry exceljs (so the check above can see it)', () => {
     const sources = bundledSources(app.assetDir(app.processing.aggregator.function));
     expect(packagesIn(sources)).toContain('exceljs');
+  });
+});
+
+describe('a bundle built as the functions are', () => {
+  let folder: string;
+  beforeAll(() => {
+    folder = mkdtempSync(join(tmpdir(), 'returns-bundle-'));
+  });
+  afterAll(() => {
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  it('still writes both summary workbooks without the stubbed packages, and maps a stack trace to the sources', async () => {
+    const outfile = join(folder, 'index.mjs');
+    await build({
+      entryPoints: [join(REPOSITORY_ROOT, 'tests/infra/fixtures/write-summaries-entry.ts')],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node22',
+      mainFields: ['module', 'main'],
+      minify: true,
+      sourcemap: true,
+      sourcesContent: false,
+      banner: { js: CREATE_REQUIRE_BANNER },
+      inject: BUNDLE_INJECT,
+      define: BUNDLE_DEFINE,
+      alias: BUNDLE_ALIASES,
+      logLevel: 'error',
+    });
+    writeFileSync(join(folder, COMPILED_REFERENCE_FILE), JSON.stringify(compileReferenceData()));
+
+    const sizes = JSON.parse(
+      execFileSync(process.execPath, [outfile], { encoding: 'utf8', timeout: 60_000 }).trim(),
+    ) as Record<string, number>;
+    expect(sizes.programme).toBeGreaterThan(10_000);
+    for (const name of ['programme', 'published']) {
+      // Our own bounded reader opens them: a whole zip, with the parts a workbook has.
+      const zip = await preflight(readFileSync(join(folder, `${name}.xlsx`)));
+      expect(zip.has('xl/workbook.xml'), name).toBe(true);
+    }
+
+    // An error thrown inside the bundle, its stack read: the frames name the TypeScript sources.
+    rmSync(join(folder, COMPILED_REFERENCE_FILE));
+    const trace = execFileSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `try { await import(${JSON.stringify(pathToFileURL(outfile).href)}); } catch (error) { console.log(error.stack); }`,
+      ],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
+    expect(trace).toMatch(/functions\/src\/reference\/runtime-reference-data\.ts:\d+:\d+/);
   });
 });

@@ -106,9 +106,9 @@ describe.each([
     const runtimeFlags = Object.keys(RUNTIME_ENVIRONMENT);
     const configuration = Object.keys(variables).filter((key) => !runtimeFlags.includes(key));
     expect(configuration.sort()).toEqual(Object.keys(schema.shape).sort());
-    // The one non-configuration variable is Node's own flag, not something a handler reads.
-    expect(runtimeFlags).toEqual(['NODE_OPTIONS']);
-    expect(variables.NODE_OPTIONS).toBe('--enable-source-maps');
+    // No runtime flags: source maps are read only when a stack is formatted, not by --enable-source-maps at cold start.
+    expect(runtimeFlags).toEqual([]);
+    expect(variables.NODE_OPTIONS).toBeUndefined();
     expect(variables.TEMPLATES_DIR).toBe(BUNDLED_TEMPLATES_DIR);
   });
 

@@ -9,11 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ReturnValues } from '../../functions/src/returns/return-values.js';
+import { mustHave } from './outside-programs.js';
 
 const PYTHON = '/usr/bin/python3';
 const SCRIPT = fileURLToPath(new URL('./fill_with_openpyxl.py', import.meta.url));
 
 export function fillWithOpenpyxl(template: Buffer, values: ReturnValues): Buffer {
+  mustHave('openpyxl');
   const folder = mkdtempSync(join(tmpdir(), 'fill-openpyxl-'));
   try {
     const templateFile = join(folder, 'template.xlsx');

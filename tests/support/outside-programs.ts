@@ -4,6 +4,13 @@
  * re-saves our files). `.ci/run` installs both from Debian's packages. On a
  * developer's machine without them those tests are skipped with the reason
  * printed; in CI a missing program fails the run instead of passing quietly.
+ *
+ * RETURNS_TESTS_WITHOUT=openpyxl,libreoffice hides them on a machine that has
+ * them, to see the skips as a machine without them would.
+ *
+ * A test that needs one must not call it while vitest collects the file (in a
+ * describe body or at the top level): vitest runs the bodies of skipped
+ * describes too, to list their tests. Work belongs in beforeAll or the test.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,7 +21,18 @@ import { fileURLToPath } from 'node:url';
 const PYTHON = '/usr/bin/python3';
 const PROBE = fileURLToPath(new URL('./xlsx_probe.py', import.meta.url));
 
-function available(check: () => boolean, what: string): boolean {
+const hidden = new Set(
+  (process.env.RETURNS_TESTS_WITHOUT ?? '')
+    .split(',')
+    .map((name) => name.trim().toLowerCase())
+    .filter(Boolean),
+);
+
+function available(key: string, check: () => boolean, what: string): boolean {
+  if (hidden.has(key)) {
+    console.warn(`Skipping the tests that need ${what}: RETURNS_TESTS_WITHOUT hides it.`);
+    return false;
+  }
   const ok = (() => {
     try {
       return check();
@@ -28,11 +46,13 @@ function available(check: () => boolean, what: string): boolean {
 }
 
 export const hasOpenpyxl = available(
+  'openpyxl',
   () => spawnSync(PYTHON, ['-c', 'import openpyxl'], { stdio: 'ignore' }).status === 0,
   "Python's openpyxl (Debian package python3-openpyxl)",
 );
 
 export const hasLibreOffice = available(
+  'libreoffice',
   () => existsSync('/usr/bin/soffice'),
   'LibreOffice (Debian package libreoffice-calc-nogui)',
 );
@@ -70,11 +90,24 @@ export interface ProbedWorkbook {
   cells: Record<string, Record<string, unknown>>;
 }
 
+/**
+ * Throws if a test reaches a program it was told is missing: on a machine
+ * without it the call would fail the same way, so a guard that lets it through
+ * shows up here rather than on someone else's laptop.
+ */
+export function mustHave(key: 'openpyxl' | 'libreoffice'): void {
+  if (hidden.has(key))
+    throw new Error(
+      `${key} is hidden by RETURNS_TESTS_WITHOUT, yet a test called it: guard the test with has…`,
+    );
+}
+
 /** Reads a workbook with openpyxl. */
 export function probeWorkbook(
   bytes: Buffer,
   options: { cells?: string[]; dataOnly?: boolean } = {},
 ): ProbedWorkbook {
+  mustHave('openpyxl');
   const folder = mkdtempSync(join(tmpdir(), 'probe-'));
   try {
     const file = join(folder, 'workbook.xlsx');
@@ -90,6 +123,7 @@ export function probeWorkbook(
 
 /** Opens a workbook in LibreOffice and saves it again as .xlsx, as a partnership's analyst might. */
 export function resaveWithLibreOffice(bytes: Buffer, name = 'workbook.xlsx'): Buffer {
+  mustHave('libreoffice');
   const folder = mkdtempSync(join(tmpdir(), 'libreoffice-'));
   try {
     const input = join(folder, 'in', name);

@@ -1,11 +1,10 @@
 import { renderDictionaryHtml, renderDictionaryMarkdown } from '../dictionary/describe-dictionary.js';
 import { UsageError } from '../errors.js';
-import type { Command } from './main.js';
+import type { Command } from './command.js';
 import { writeOutputFile } from './output.js';
 import { cliReferenceData } from './reference.js';
 
 export const dictionaryCommand: Command = {
-  summary: 'Print the data dictionary for people: sections, items, definitions, rules and indicators.',
   usage: 'returns dictionary [--version 2025-26] [--format md|html] [--out FILE]',
   options: {
     version: { type: 'string' },

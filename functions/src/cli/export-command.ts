@@ -16,12 +16,11 @@ import {
   EXPORT_FORMATS,
   type ExportFormat,
 } from '../summaries/tidy-export.js';
-import type { Command } from './main.js';
+import type { Command } from './command.js';
 import { cliReferenceData } from './reference.js';
 import { connectToStack } from './stack-connection.js';
 
 export const exportCommand: Command = {
-  summary: 'Download stored returns as tidy data (one row per site, quarter and item): CSV, JSON or xlsx.',
   usage:
     'returns export --from 2025-26-Q1 --to 2025-26-Q4 [--site BLK ...] [--section B ...] [--domain DN ...] --format csv|json|xlsx --out FILE',
   options: {

@@ -13,12 +13,11 @@ import { count } from '../feedback/wording.js';
 import { loadDemo } from '../local/demo.js';
 import { LOCAL_DEFAULTS, startLocalStack } from '../local/local-stack.js';
 import type { Log } from '../submissions/ports.js';
-import type { Command } from './main.js';
+import type { Command } from './command.js';
 import { cliReferenceData } from './reference.js';
 import { localDir, type StackDescription } from './stack-connection.js';
 
 export const localCommand: Command = {
-  summary: 'Run the whole pipeline on this machine with local S3, DynamoDB and email (npm start runs this).',
   usage:
     'returns local [--no-demo]   (data in .local/ or RETURNS_LOCAL_DIR; ports LOCAL_S3_PORT, LOCAL_DYNAMODB_PORT, LOCAL_SES_PORT)',
   options: { 'no-demo': { type: 'boolean', default: false } },

@@ -6,35 +6,67 @@
  */
 import { parseArgs } from 'node:util';
 import { ReferenceDataError, ReturnsError, UsageError } from '../errors.js';
-import { dictionaryCommand } from './dictionary-command.js';
-import { exportCommand } from './export-command.js';
-import { localCommand } from './local-command.js';
-import { remindCommand } from './remind-command.js';
-import { statusCommand, submissionsCommand, submitCommand } from './stack-commands.js';
-import { summaryCommand } from './summary-command.js';
-import { templateCommand, templatesCommand } from './template-command.js';
-import { validateCommand } from './validate-command.js';
+import type { Command } from './command.js';
 
-export interface Command {
+export type { Command } from './command.js';
+
+interface CommandEntry {
   readonly summary: string;
-  readonly usage: string;
-  readonly options: NonNullable<Parameters<typeof parseArgs>[0]>['options'];
-  /** Returns the exit code. */
-  run(values: Record<string, string | boolean | undefined>, positionals: string[]): Promise<number>;
+  /**
+   * Each command is loaded only when it is called: `returns validate` should not
+   * pay for the emulators, the AWS SDK or exceljs, which other commands need.
+   */
+  load(): Promise<Command>;
 }
 
-const COMMANDS: Record<string, Command> = {
-  template: templateCommand,
-  templates: templatesCommand,
-  dictionary: dictionaryCommand,
-  validate: validateCommand,
-  local: localCommand,
-  submit: submitCommand,
-  status: statusCommand,
-  submissions: submissionsCommand,
-  summary: summaryCommand,
-  remind: remindCommand,
-  export: exportCommand,
+const COMMANDS: Record<string, CommandEntry> = {
+  template: {
+    summary: "Write one site's blank return template for a quarter.",
+    load: async () => (await import('./template-command.js')).templateCommand,
+  },
+  templates: {
+    summary:
+      "Write every site's blank template for a quarter (the current quarter unless --period is given).",
+    load: async () => (await import('./template-command.js')).templatesCommand,
+  },
+  dictionary: {
+    summary: 'Print the data dictionary for people: sections, items, definitions, rules and indicators.',
+    load: async () => (await import('./dictionary-command.js')).dictionaryCommand,
+  },
+  validate: {
+    summary: 'Check a filled-in return against the data dictionary, as the funder will when it is sent.',
+    load: async () => (await import('./validate-command.js')).validateCommand,
+  },
+  local: {
+    summary:
+      'Run the whole pipeline on this machine with local S3, DynamoDB and email (npm start runs this).',
+    load: async () => (await import('./local-command.js')).localCommand,
+  },
+  submit: {
+    summary: 'Send a filled-in return to the stack, as a grant holder does (uploads to incoming/SITE/).',
+    load: async () => (await import('./stack-commands.js')).submitCommand,
+  },
+  status: {
+    summary: 'Show which sites have sent which quarters: accepted, rejected, missing, late or not yet due.',
+    load: async () => (await import('./stack-commands.js')).statusCommand,
+  },
+  submissions: {
+    summary: "List a site's submissions: when each arrived, its result, and whether its email was sent.",
+    load: async () => (await import('./stack-commands.js')).submissionsCommand,
+  },
+  summary: {
+    summary: 'Write the programme summary workbook for a quarter or a year, from the returns on the stack.',
+    load: async () => (await import('./summary-command.js')).summaryCommand,
+  },
+  remind: {
+    summary: 'Send (or with --dry-run, list) the reminders, chasers and staff digest due today.',
+    load: async () => (await import('./remind-command.js')).remindCommand,
+  },
+  export: {
+    summary:
+      'Download the stored returns as tidy rows (CSV, JSON or xlsx), filtered by site, section and period.',
+    load: async () => (await import('./export-command.js')).exportCommand,
+  },
 };
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -43,14 +75,15 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(helpText());
     return name ? 0 : 2;
   }
-  const command = COMMANDS[name];
-  if (!command) {
+  const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!entry) {
     process.stderr.write(`returns: there is no command "${name}".\n\n${helpText()}`);
     return 2;
   }
   try {
+    const command = await entry.load();
     if (rest.includes('--help') || rest.includes('-h')) {
-      process.stdout.write(`${command.summary}\n\nUsage: ${command.usage}\n`);
+      process.stdout.write(`${entry.summary}\n\nUsage: ${command.usage}\n`);
       return 0;
     }
     const { values, positionals } = parseCommandLine(command, rest);

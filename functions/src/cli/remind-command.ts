@@ -4,22 +4,16 @@
  * out, claiming and sending nothing; without it, it sends through the stack,
  * exactly as the schedule does, so nothing already sent goes again.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { jsonLog } from '../adapters/json-log.js';
-import { SesMailer } from '../adapters/ses-mailer.js';
 import { UsageError } from '../errors.js';
-import { LOCAL_DEFAULTS, localClients } from '../local/local-stack.js';
 import { describePeriod, longDate, type Period, parsePeriod } from '../programme/periods.js';
 import type { Mailer } from '../submissions/ports.js';
 import { type ReminderOutcome, sendReminders } from '../submissions/send-reminders.js';
-import type { Command } from './main.js';
+import type { Command } from './command.js';
 import { cliReferenceData } from './reference.js';
-import { connectToStack, localDir, type StackDescription } from './stack-connection.js';
+import { connectToStack, stackMailer } from './stack-connection.js';
 
 export const remindCommand: Command = {
-  summary: 'Send the reminders, chasers and staff digest due today (or list them with --dry-run).',
   usage: 'returns remind [--dry-run] [--today 2025-10-20] [--json]',
   options: {
     'dry-run': { type: 'boolean', default: false },
@@ -86,23 +80,6 @@ function refusingMailer(): { mailer: Mailer; close(): void } {
     },
     close: () => {},
   };
-}
-
-/** SES on the stack the other commands talk to: the local emulator, or AWS with RETURNS_SENDER. */
-function stackMailer(onAws: boolean): { mailer: Mailer; close(): void } {
-  if (onAws) {
-    const sender = process.env.RETURNS_SENDER;
-    if (!sender) {
-      throw new UsageError(
-        'Sending on the deployed stack needs RETURNS_SENDER, the verified address feedback is sent from.',
-      );
-    }
-    const ses = new SESv2Client({});
-    return { mailer: new SesMailer(ses, sender), close: () => ses.destroy() };
-  }
-  const description = JSON.parse(readFileSync(join(localDir(), 'stack.json'), 'utf8')) as StackDescription;
-  const { ses } = localClients(description.endpoints);
-  return { mailer: new SesMailer(ses, LOCAL_DEFAULTS.sender), close: () => ses.destroy() };
 }
 
 type SiteLike = { code: string; shortName: string };

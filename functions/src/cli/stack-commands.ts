@@ -1,7 +1,6 @@
 /** Commands that talk to a running stack: submit a return, and see what has arrived. */
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { COMPLETENESS_LABELS, completeness } from '../aggregation/completeness.js';
 import { UsageError } from '../errors.js';
 import { findingsTally, SUBMISSION_STATUS_WORDS } from '../feedback/wording.js';
@@ -15,12 +14,14 @@ import {
   quartersOfYear,
   today,
 } from '../programme/periods.js';
-import type { Command } from './main.js';
+import type { Command } from './command.js';
 import { cliReferenceData } from './reference.js';
 import { connectToStack } from './stack-connection.js';
 
+/** What Excel sends; the validator reads the bytes, not this, but S3 shows it. */
+const XLSX_CONTENT_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
 export const submitCommand: Command = {
-  summary: 'Send a filled-in return to the stack, as a grant holder does (uploads to incoming/SITE/).',
   usage: 'returns submit FILE.xlsx --site BLK',
   options: { site: { type: 'string' } },
   async run(values, positionals) {
@@ -34,9 +35,7 @@ export const submitCommand: Command = {
     const stack = connectToStack();
     try {
       const key = `incoming/${site.code}/${basename(file)}`;
-      await stack.s3.send(
-        new PutObjectCommand({ Bucket: stack.bucket, Key: key, Body: await readFile(file) }),
-      );
+      await stack.files.write(key, await readFile(file), XLSX_CONTENT_TYPE);
       process.stdout.write(
         `Sent ${basename(file)} for ${site.name} to ${stack.where} as s3://${stack.bucket}/${key}.\nThe feedback email follows within a minute; "returns submissions --site ${site.code}" shows what happened.\n`,
       );
@@ -48,7 +47,6 @@ export const submitCommand: Command = {
 };
 
 export const statusCommand: Command = {
-  summary: 'Show which sites have sent which quarters: accepted, rejected, missing, late or not yet due.',
   usage: 'returns status [--period 2025-26-Q2 | --year 2025-26] [--json]',
   options: {
     period: { type: 'string' },
@@ -115,7 +113,6 @@ export const statusCommand: Command = {
 };
 
 export const submissionsCommand: Command = {
-  summary: "List a site's submissions: when each arrived, its result, and whether its email was sent.",
   usage: 'returns submissions --site BLK [--period 2025-26-Q2] [--json]',
   options: {
     site: { type: 'string' },

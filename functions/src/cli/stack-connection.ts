@@ -1,5 +1,7 @@
 /**
- * Which stack a CLI command talks to: the local one (by default, found through
+ * The CLI's composition root: the one place a `returns` command gets AWS
+ * clients and the adapters over them (the local stack's own clients come from
+ * local/). Which stack a CLI command talks to: the local one (by default, found through
  * the .local/stack.json that `returns local` writes), or the deployed one in
  * AWS when RETURNS_STACK=aws, with RETURNS_BUCKET and RETURNS_TABLE naming its
  * bucket and table and the usual AWS credentials and region in the environment.
@@ -8,11 +10,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoSubmissionStore } from '../adapters/dynamodb-submission-store.js';
 import { S3ReturnFiles } from '../adapters/s3-return-files.js';
+import { SesMailer } from '../adapters/ses-mailer.js';
 import { UsageError } from '../errors.js';
-import { localClients } from '../local/local-stack.js';
+import { LOCAL_DEFAULTS, localClients } from '../local/local-stack.js';
+import type { Mailer } from '../submissions/ports.js';
 
 /** The documented home of the local stack's data, in the checkout. */
 const DEFAULT_LOCAL_DIR = '.local';
@@ -35,7 +40,6 @@ export interface StackDescription {
 export interface StackConnection {
   readonly where: string;
   readonly bucket: string;
-  readonly s3: S3Client;
   readonly files: S3ReturnFiles;
   readonly store: DynamoSubmissionStore;
   close(): void;
@@ -90,7 +94,6 @@ function connection(
   return {
     where,
     bucket,
-    s3,
     files: new S3ReturnFiles(s3, bucket),
     store: new DynamoSubmissionStore(
       DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } }),
@@ -110,4 +113,21 @@ function isRunning(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** SES on the stack the other commands talk to: the local emulator, or AWS with RETURNS_SENDER. */
+export function stackMailer(onAws: boolean): { mailer: Mailer; close(): void } {
+  if (onAws) {
+    const sender = process.env.RETURNS_SENDER;
+    if (!sender) {
+      throw new UsageError(
+        'Sending on the deployed stack needs RETURNS_SENDER, the verified address feedback is sent from.',
+      );
+    }
+    const ses = new SESv2Client({});
+    return { mailer: new SesMailer(ses, sender), close: () => ses.destroy() };
+  }
+  const description = JSON.parse(readFileSync(join(localDir(), 'stack.json'), 'utf8')) as StackDescription;
+  const { ses } = localClients(description.endpoints);
+  return { mailer: new SesMailer(ses, LOCAL_DEFAULTS.sender), close: () => ses.destroy() };
 }

@@ -11,13 +11,12 @@ import {
 import { buildSummaries } from '../submissions/aggregate-period.js';
 import { toCsv } from '../summaries/write-csv.js';
 import { TIDY_HEADINGS, tidyRows } from '../summaries/write-summary.js';
-import type { Command } from './main.js';
+import type { Command } from './command.js';
 import { writeOutputFile } from './output.js';
 import { cliReferenceData } from './reference.js';
 import { connectToStack } from './stack-connection.js';
 
 export const summaryCommand: Command = {
-  summary: 'Write the programme summary workbook for a quarter or a year, from the returns on the stack.',
   usage: 'returns summary (--period 2025-26-Q2 | --year 2025-26) [--published | --csv] --out FILE',
   options: {
     period: { type: 'string' },

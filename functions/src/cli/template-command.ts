@@ -12,12 +12,11 @@ import {
 import type { Site } from '../programme/sites.js';
 import type { ReferenceData } from '../reference/reference-data.js';
 import { writeTemplate } from '../template/write-template.js';
-import type { Command } from './main.js';
+import type { Command } from './command.js';
 import { writeOutputFile } from './output.js';
 import { cliReferenceData } from './reference.js';
 
 export const templateCommand: Command = {
-  summary: "Write one site's blank return template for a quarter.",
   usage: 'returns template --site BLK --period 2025-26-Q2 --out FILE.xlsx [--version 2025-26]',
   options: {
     site: { type: 'string' },
@@ -45,7 +44,6 @@ export const templateCommand: Command = {
 };
 
 export const templatesCommand: Command = {
-  summary: "Write every site's blank template for a quarter (the current quarter unless --period is given).",
   usage: 'returns templates [--period 2025-26-Q2] [--out-dir out]',
   options: {
     period: { type: 'string' },

@@ -7,13 +7,12 @@ import { periodFromUser } from '../programme/periods.js';
 import { DEFAULT_PREFLIGHT_LIMITS } from '../reading/preflight.js';
 import { reportJsonSchema, type ValidationReport } from '../validation/report.js';
 import { tooLargeReport, validateReturn } from '../validation/validate-return.js';
-import type { Command } from './main.js';
+import type { Command } from './command.js';
 import { writeOutputFile } from './output.js';
 import { cliReferenceData } from './reference.js';
 
 /** Exit codes: 0 accepted (perhaps with warnings), 1 rejected, 2 a usage or system error. */
 export const validateCommand: Command = {
-  summary: 'Check a filled-in return against the data dictionary, as the funder will when it is sent.',
   usage:
     'returns validate FILE.xlsx [--site BLK] [--period 2025-26-Q2] [--json] [--annotated OUT.xlsx] [--max-size-mb 10] | returns validate --json-schema',
   options: {

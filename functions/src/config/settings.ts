@@ -5,7 +5,7 @@
  * declares exactly the keys it reads; the CDK app sets exactly these (a test
  * checks they match), so this file is the one source of truth for both.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ReturnsError } from '../errors.js';
 
 const name = z.string().trim().min(1);

@@ -113,7 +113,8 @@ export function buildDictionary(file: string, data: unknown): Dictionary {
   return assemble(file, spec);
 }
 
-function assemble(file: string, spec: DictionaryFile): Dictionary {
+/** Builds the model from a checked file; compiled reference data (reference/) calls it without the checks. */
+export function assemble(file: string, spec: DictionaryFile): Dictionary {
   const sectionById = new Map(spec.sections.map((section) => [section.id, section]));
   const items: Item[] = spec.items.map((item) => ({
     ...item,

@@ -3,17 +3,15 @@
  * cross-references (a rule naming an item that does not exist, a duplicate ID)
  * are checked in load-dictionary.ts, where the whole file is in view.
  */
-import { z } from 'zod';
-import { COLUMN_ROLE_NAMES, TABLE_ROLE_NAMES } from './table-roles.js';
+import * as z from 'zod';
+import { COLUMN_ROLE_NAMES, ITEM_TYPES, TABLE_ROLE_NAMES } from './table-roles.js';
 
 export const AGGREGATIONS = ['sum', 'unique_quarter', 'unique_ytd', 'snapshot', 'text'] as const;
-export const ITEM_TYPES = ['count', 'money', 'date', 'text', 'email', 'code', 'site', 'period'] as const;
 export const SEVERITIES = ['fatal', 'error', 'warning'] as const;
 export const POLARITIES = ['higher', 'lower', 'neither'] as const;
 export const QUESTIONS = ['how_much', 'how_well', 'better_off'] as const;
 
 export type Aggregation = (typeof AGGREGATIONS)[number];
-export type ItemType = (typeof ITEM_TYPES)[number];
 export type Severity = (typeof SEVERITIES)[number];
 export type Polarity = (typeof POLARITIES)[number];
 export type Question = (typeof QUESTIONS)[number];

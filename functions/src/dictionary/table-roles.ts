@@ -9,7 +9,9 @@
  * validation the explanations table), so each must be given exactly once, to a
  * column of a fitting type; load-dictionary.ts checks that.
  */
-import type { ItemType } from './schema.js';
+/** The kinds of value an item or table column holds (here, below the schema, because roles name them). */
+export const ITEM_TYPES = ['count', 'money', 'date', 'text', 'email', 'code', 'site', 'period'] as const;
+export type ItemType = (typeof ITEM_TYPES)[number];
 
 /** Code lists the product derives from the dictionary itself rather than reading from the file. */
 export const DERIVED_CODE_LISTS = {

@@ -6,7 +6,7 @@
  */
 import middy from '@middy/core';
 import eventNormalizer from '@middy/event-normalizer';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type AggregatePeriodDeps, aggregatePeriod } from '../submissions/aggregate-period.js';
 import { recordOutcomes } from './record-outcomes.js';
 

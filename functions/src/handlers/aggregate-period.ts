@@ -9,7 +9,7 @@ import { DynamoSubmissionStore } from '../adapters/dynamodb-submission-store.js'
 import { jsonLog } from '../adapters/json-log.js';
 import { S3ReturnFiles } from '../adapters/s3-return-files.js';
 import { aggregatorSettingsSchema, parseSettings } from '../config/settings.js';
-import { loadReferenceData } from '../reference/reference-data.js';
+import { loadRuntimeReferenceData } from '../reference/runtime-reference-data.js';
 import { createAggregatePeriodHandler } from './aggregate-period-handler.js';
 
 const settings = parseSettings(aggregatorSettingsSchema, process.env);
@@ -25,6 +25,6 @@ export const handler = createAggregatePeriodHandler({
     settings.TABLE_NAME,
   ),
   log: jsonLog(),
-  reference: loadReferenceData(settings.TEMPLATES_DIR ? { templatesDir: settings.TEMPLATES_DIR } : {}),
+  reference: loadRuntimeReferenceData(settings.TEMPLATES_DIR ? { templatesDir: settings.TEMPLATES_DIR } : {}),
   clock: () => new Date(),
 });

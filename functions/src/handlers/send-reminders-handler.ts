@@ -5,7 +5,7 @@
  * retries try it again; those already sent are claimed and are not repeated.
  */
 import middy from '@middy/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ReturnsError } from '../errors.js';
 import { type SendRemindersDeps, sendReminders } from '../submissions/send-reminders.js';
 

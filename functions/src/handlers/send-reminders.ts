@@ -9,7 +9,7 @@ import { DynamoSubmissionStore } from '../adapters/dynamodb-submission-store.js'
 import { jsonLog } from '../adapters/json-log.js';
 import { SesMailer } from '../adapters/ses-mailer.js';
 import { parseSettings, reminderSettingsSchema } from '../config/settings.js';
-import { loadReferenceData } from '../reference/reference-data.js';
+import { loadRuntimeReferenceData } from '../reference/runtime-reference-data.js';
 import { createSendRemindersHandler } from './send-reminders-handler.js';
 
 const settings = parseSettings(reminderSettingsSchema, process.env);
@@ -20,7 +20,7 @@ export const handler = createSendRemindersHandler({
     settings.TABLE_NAME,
   ),
   mailer: new SesMailer(new SESv2Client({}), settings.SENDER_EMAIL, settings.SES_CONFIGURATION_SET),
-  reference: loadReferenceData(settings.TEMPLATES_DIR ? { templatesDir: settings.TEMPLATES_DIR } : {}),
+  reference: loadRuntimeReferenceData(settings.TEMPLATES_DIR ? { templatesDir: settings.TEMPLATES_DIR } : {}),
   log: jsonLog(),
   clock: () => new Date(),
 });

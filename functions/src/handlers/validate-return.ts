@@ -14,7 +14,7 @@ import { S3ReturnFiles } from '../adapters/s3-return-files.js';
 import { SesMailer } from '../adapters/ses-mailer.js';
 import { SqsEvents } from '../adapters/sqs-events.js';
 import { parseSettings, validatorSettingsSchema } from '../config/settings.js';
-import { loadReferenceData } from '../reference/reference-data.js';
+import { loadRuntimeReferenceData } from '../reference/runtime-reference-data.js';
 import { createValidateReturnHandler } from './validate-return-handler.js';
 
 const settings = parseSettings(validatorSettingsSchema, process.env);
@@ -33,7 +33,7 @@ export const handler = createValidateReturnHandler({
   mailer: new SesMailer(new SESv2Client({}), settings.SENDER_EMAIL, settings.SES_CONFIGURATION_SET),
   events: new SqsEvents(new SQSClient({}), settings.RETURN_ACCEPTED_QUEUE_URL),
   log,
-  reference: loadReferenceData(settings.TEMPLATES_DIR ? { templatesDir: settings.TEMPLATES_DIR } : {}),
+  reference: loadRuntimeReferenceData(settings.TEMPLATES_DIR ? { templatesDir: settings.TEMPLATES_DIR } : {}),
   clock: () => new Date(),
   settings: {
     maxUploadBytes: settings.MAX_UPLOAD_MB * 1024 * 1024,

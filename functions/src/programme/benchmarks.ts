@@ -4,7 +4,7 @@
  * dictionary defines, or a value that is not a proportion, is refused with
  * every problem listed.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ReferenceDataError } from '../errors.js';
 import { parseYear } from './periods.js';
 import { checkWithSchema, readYamlFile } from './reference-file.js';

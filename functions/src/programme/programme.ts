@@ -1,5 +1,5 @@
 /** The programme and its reporting calendar: which quarters exist and when each return is due. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { UsageError } from '../errors.js';
 import {
   addDays,
@@ -72,7 +72,7 @@ export class Programme {
     return portalUrl ? new Programme({ ...this.settings, portalUrl }) : this;
   }
 
-  constructor(private readonly settings: z.infer<typeof programmeSchema>) {
+  constructor(readonly settings: z.infer<typeof programmeSchema>) {
     this.name = settings.name;
     this.funder = settings.funder;
     this.helpEmail = settings.helpEmail;

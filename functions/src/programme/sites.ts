@@ -1,5 +1,5 @@
 /** The site registry: the partnerships that make returns, and who hears about them. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { UsageError } from '../errors.js';
 import { checkWithSchema, readYamlFile } from './reference-file.js';
 

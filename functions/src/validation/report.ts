@@ -5,7 +5,7 @@
  * below is the definition (`returns validate --json-schema` prints it as JSON
  * Schema), and the tests check every report they make against it.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { STATUSES } from '../returns/submission.js';
 import { FINDING_SEVERITIES } from './findings.js';
 

@@ -2,7 +2,7 @@
  * The generated template, read back by independent programs: openpyxl reads
  * what exceljs wrote, and LibreOffice re-saves it as a partnership might.
  */
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { CANNOT_REPORT_POLICY } from '../../functions/src/dictionary/reporting-policy.js';
 import {
   COLUMNS,
@@ -48,9 +48,14 @@ function expectEveryNamedInput(probe: ProbedWorkbook, { protectionKept = true } 
   }
 }
 
-describe.runIf(hasOpenpyxl)('the template, read by openpyxl', async () => {
-  const bytes = await blankTemplate('BLK', '2025-26-Q2');
-  const probe = probeWorkbook(bytes, { cells: ['_meta', 'About'] });
+describe.runIf(hasOpenpyxl)('the template, read by openpyxl', () => {
+  // In beforeAll, not while vitest collects: it runs the bodies of skipped describes too.
+  let bytes: Buffer;
+  let probe: ProbedWorkbook;
+  beforeAll(async () => {
+    bytes = await blankTemplate('BLK', '2025-26-Q2');
+    probe = probeWorkbook(bytes, { cells: ['_meta', 'About'] });
+  });
 
   it('has instructions first, one sheet per section and a very hidden metadata sheet', () => {
     expect(probe.sheets.map((sheet) => sheet.title)).toEqual([
@@ -137,11 +142,16 @@ describe.runIf(hasOpenpyxl)('the template, read by openpyxl', async () => {
   });
 });
 
-describe.runIf(hasOpenpyxl)('what the template tells a person, read by openpyxl', async () => {
-  const bytes = await blankTemplate('BLK', '2025-26-Q2');
-  const probe = probeWorkbook(bytes, { cells: ['Instructions', ...dictionary.sections.map((s) => s.sheet)] });
+describe.runIf(hasOpenpyxl)('what the template tells a person, read by openpyxl', () => {
   const { programme } = testReference();
-  const instructions = Object.values(probe.cells.Instructions ?? {}).map(String);
+  // Probed in beforeAll, so the block skips honestly where openpyxl is missing.
+  let probe: ProbedWorkbook;
+  let instructions: string[];
+  beforeAll(async () => {
+    const bytes = await blankTemplate('BLK', '2025-26-Q2');
+    probe = probeWorkbook(bytes, { cells: ['Instructions', ...dictionary.sections.map((s) => s.sheet)] });
+    instructions = Object.values(probe.cells.Instructions ?? {}).map(String);
+  });
 
   it('says where to send it, from the programme settings, and what happens next', () => {
     expect(programme.portalUrl).toBeDefined();
@@ -214,9 +224,11 @@ describe.runIf(hasOpenpyxl)('what the template tells a person, read by openpyxl'
   });
 });
 
-describe.runIf(hasOpenpyxl && hasLibreOffice)('the template after LibreOffice re-saves it', async () => {
-  const resaved = resaveWithLibreOffice(await blankTemplate('SEN', '2025-26-Q3'));
-  const probe = probeWorkbook(resaved);
+describe.runIf(hasOpenpyxl && hasLibreOffice)('the template after LibreOffice re-saves it', () => {
+  let probe: ProbedWorkbook;
+  beforeAll(async () => {
+    probe = probeWorkbook(resaveWithLibreOffice(await blankTemplate('SEN', '2025-26-Q3')));
+  });
 
   it('still carries every name, pointing at the same cells', () => {
     expectEveryNamedInput(probe);
