@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { ReferenceDataError, ReturnsError, UsageError } from '../errors.js';
 import { dictionaryCommand } from './dictionary-command.js';
 import { localCommand } from './local-command.js';
+import { publishCommand } from './publish-command.js';
 import { statusCommand, submissionsCommand, submitCommand } from './stack-commands.js';
 import { summaryCommand } from './summary-command.js';
 import { templateCommand, templatesCommand } from './template-command.js';
@@ -31,6 +32,7 @@ const COMMANDS: Record<string, Command> = {
   status: statusCommand,
   submissions: submissionsCommand,
   summary: summaryCommand,
+  publish: publishCommand,
 };
 
 export async function main(argv: readonly string[]): Promise<number> {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoReleaseStore } from '../adapters/dynamodb-release-store.js';
 import { DynamoSubmissionStore } from '../adapters/dynamodb-submission-store.js';
 import { S3ReturnFiles } from '../adapters/s3-return-files.js';
 import { UsageError } from '../errors.js';
@@ -38,6 +39,7 @@ export interface StackConnection {
   readonly s3: S3Client;
   readonly files: S3ReturnFiles;
   readonly store: DynamoSubmissionStore;
+  readonly releases: DynamoReleaseStore;
   close(): void;
 }
 
@@ -87,15 +89,16 @@ function connection(
   s3: S3Client,
   dynamodb: DynamoDBClient,
 ): StackConnection {
+  const documents = DynamoDBDocumentClient.from(dynamodb, {
+    marshallOptions: { removeUndefinedValues: true },
+  });
   return {
     where,
     bucket,
     s3,
     files: new S3ReturnFiles(s3, bucket),
-    store: new DynamoSubmissionStore(
-      DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } }),
-      table,
-    ),
+    store: new DynamoSubmissionStore(documents, table),
+    releases: new DynamoReleaseStore(documents, table),
     close: () => {
       s3.destroy();
       dynamodb.destroy();

@@ -68,7 +68,7 @@ export const summaryCommand: Command = {
           'utf8',
         );
       } else {
-        bytes = values.published ? built.published : built.programme;
+        bytes = values.published ? await built.published() : built.programme;
       }
       const written = await writeOutputFile(out, bytes);
       const what = values.year ? `${values.year} year to date` : describePeriod(period);

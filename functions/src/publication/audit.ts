@@ -1,0 +1,317 @@
+/**
+ * The intruder's audit: before a release goes out, take the view of someone
+ * holding every release of overlapping periods and the template's published
+ * rules, and compute, by linear programming, how far each protected count
+ * can be narrowed.
+ *
+ * What the intruder knows (the linear model, solved with HiGHS):
+ * - every unknown (a value of one submitted return) is ≥ 0;
+ * - each published figure: a rounded count r means r−2 … r+2, a shown 0 means
+ *   exactly 0, `c` means ≥ 0 (nothing more: a `c` may be a secondary
+ *   suppression of any size);
+ * - the additive structure the tables show (parts sum to totals, sites to the
+ *   programme, quarters to the year for sum items) is built into the cells
+ *   themselves (`release-cells.ts`);
+ * - the dictionary's error rules R01–R13 over counts, for every return used.
+ *
+ * What is audited (each by a min and a max LP):
+ * - every cell shown `c` in any release;
+ * - for each published group whose total is `c`, the rest of the group beside
+ *   each `c` part ("maternities c, smokers 0, non-smokers 0, unknown c" gives
+ *   maternities − unknown = 0 exactly: every mother's status unknown);
+ * - for each cell of a revised release whose value changed, the change, when
+ *   it is 1 to 7 either way or either version is `c` (the differencing attack).
+ *
+ * A release is refused if any audited quantity could take fewer than
+ * `MINIMUM_POSSIBLE_VALUES` whole values. The LP relaxation is used, as
+ * τ-ARGUS's audit does: it can only make an interval wider than the whole-
+ * number one, by less than 1 at each end; the threshold is applied to the
+ * whole numbers inside the LP interval, so a refusal is never missed by more
+ * than that rounding.
+ *
+ * The result table holds true values: it is for the release's internal
+ * record only, never for a published file.
+ */
+import type { Highs } from 'highs';
+import * as highsPackage from 'highs';
+import type { CellId, PublishedValue } from './disclosure.js';
+import type { LinearRule, ReleaseCell, Term } from './release-cells.js';
+
+/** Fewer whole values than this, and a protected count is narrowed too far. */
+export const MINIMUM_POSSIBLE_VALUES = 8;
+
+/** One release as the intruder holds it. */
+export interface AuditedRelease {
+  /** A name for people: `2025-26-Q3 release 2`. */
+  readonly name: string;
+  /** Releases of the same period and scope, in order, are compared for revisions. */
+  readonly series: string;
+  readonly cells: readonly ReleaseCell[];
+  readonly published: ReadonlyMap<CellId, PublishedValue>;
+  readonly groups: ReadonlyArray<{ readonly total: CellId; readonly parts: readonly CellId[] }>;
+}
+
+export interface AuditInput {
+  /** Earlier releases first, the candidate last. */
+  readonly releases: readonly AuditedRelease[];
+  readonly rules: readonly LinearRule[];
+  /** The true value of every unknown (only to report the true value of each audited quantity). */
+  readonly values: ReadonlyMap<string, number>;
+}
+
+export type AuditedKind = 'suppressed cell' | 'rest of group' | 'revision change';
+
+export interface AuditRow {
+  readonly release: string;
+  readonly kind: AuditedKind;
+  /** The cell, or `total − part`, or the cell whose change is audited. */
+  readonly quantity: string;
+  /** The cells of the candidate release a complementary suppression could widen it through. */
+  readonly cells: readonly CellId[];
+  readonly trueValue: number;
+  /** The LP interval an intruder can compute (upper is Infinity when unbounded). */
+  readonly lower: number;
+  readonly upper: number;
+  /** Whole values in the interval. */
+  readonly possibleValues: number;
+  readonly safe: boolean;
+}
+
+export interface AuditResult {
+  readonly rows: readonly AuditRow[];
+  readonly failures: readonly AuditRow[];
+  readonly passed: boolean;
+  readonly lps: number;
+  readonly milliseconds: number;
+}
+
+// The package's types describe its CommonJS face; under ESM the loader is the default export.
+const loadHighs = (highsPackage as unknown as { default: () => Promise<Highs> }).default;
+let solver: Promise<Highs> | undefined;
+/** HiGHS in WebAssembly, loaded once per process (about 0.1 s). */
+export function loadSolver(): Promise<Highs> {
+  solver ??= loadHighs();
+  return solver;
+}
+
+interface Quantity {
+  readonly release: string;
+  readonly kind: AuditedKind;
+  readonly quantity: string;
+  readonly cells: readonly CellId[];
+  readonly terms: readonly Term[];
+}
+
+const EPSILON = 1e-6;
+
+export async function auditReleases(input: AuditInput): Promise<AuditResult> {
+  const started = performance.now();
+  const highs = await loadSolver();
+  const column = new Map<string, number>();
+  const indexOf = (variable: string): number => {
+    let index = column.get(variable);
+    if (index === undefined) {
+      index = column.size;
+      column.set(variable, index);
+    }
+    return index;
+  };
+  const lower: number[] = [];
+  const upper: number[] = [];
+  const rows: Array<{ lower: number; upper: number; terms: Map<number, number> }> = [];
+  const addRow = (terms: readonly Term[], rowLower: number, rowUpper: number) => {
+    const merged = new Map<number, number>();
+    for (const term of terms) {
+      const index = indexOf(term.variable);
+      merged.set(index, (merged.get(index) ?? 0) + term.coefficient);
+    }
+    for (const [index, coefficient] of merged) if (coefficient === 0) merged.delete(index);
+    if (merged.size === 0) return;
+    rows.push({ lower: rowLower, upper: rowUpper, terms: merged });
+  };
+
+  for (const rule of input.rules) addRow(rule.terms, rule.lower, rule.upper);
+  const quantities: Quantity[] = [];
+  const previousOfSeries = new Map<string, AuditedRelease>();
+  for (const release of input.releases) {
+    const cellsById = new Map(release.cells.map((cell) => [cell.cell, cell]));
+    for (const cell of release.cells) {
+      const shown = release.published.get(cell.cell);
+      if (cell.terms.length === 0 || shown === undefined || shown === 'x' || shown === 'z') continue;
+      if (shown === 'c') {
+        quantities.push({
+          release: release.name,
+          kind: 'suppressed cell',
+          quantity: cell.cell,
+          cells: [cell.cell],
+          terms: cell.terms,
+        });
+        continue;
+      }
+      const [from, to] = shown === 0 ? [0, 0] : [shown - 2, shown + 2];
+      addRow(cell.terms, from, to);
+    }
+    for (const group of release.groups) {
+      if (release.published.get(group.total) !== 'c') continue;
+      const total = cellsById.get(group.total);
+      if (!total) continue;
+      for (const part of group.parts) {
+        const partCell = cellsById.get(part);
+        if (!partCell || release.published.get(part) !== 'c') continue;
+        quantities.push({
+          release: release.name,
+          kind: 'rest of group',
+          quantity: `${group.total} − ${part}`,
+          cells: [group.total, ...group.parts],
+          terms: [
+            ...total.terms,
+            ...partCell.terms.map((term) => ({ ...term, coefficient: -term.coefficient })),
+          ],
+        });
+      }
+    }
+    const before = previousOfSeries.get(release.series);
+    if (before) {
+      const earlier = new Map(before.cells.map((cell) => [cell.cell, cell]));
+      for (const cell of release.cells) {
+        const old = earlier.get(cell.cell);
+        if (!old || typeof old.trueValue !== 'number' || typeof cell.trueValue !== 'number') continue;
+        if (sameTerms(old.terms, cell.terms)) continue;
+        const change = cell.trueValue - old.trueValue;
+        const eitherSuppressed =
+          release.published.get(cell.cell) === 'c' || before.published.get(cell.cell) === 'c';
+        if (!eitherSuppressed && (change === 0 || Math.abs(change) > 7)) continue;
+        quantities.push({
+          release: release.name,
+          kind: 'revision change',
+          quantity: `${cell.cell} since ${before.name}`,
+          cells: [cell.cell],
+          terms: [...cell.terms, ...old.terms.map((term) => ({ ...term, coefficient: -term.coefficient }))],
+        });
+      }
+    }
+    previousOfSeries.set(release.series, release);
+  }
+  for (const quantity of quantities) for (const term of quantity.terms) indexOf(term.variable);
+  for (let i = 0; i < column.size; i++) {
+    lower.push(0);
+    upper.push(highs.infinity);
+  }
+
+  const results: AuditRow[] = [];
+  let lps = 0;
+  if (quantities.length > 0) {
+    const model = highs.createModel();
+    try {
+      model.options.set({ output_flag: false });
+      model.addVars(lower, upper);
+      for (const row of rows) {
+        model.addRow(toBound(row.lower, highs.infinity), toBound(row.upper, highs.infinity), {
+          indices: [...row.terms.keys()],
+          values: [...row.terms.values()],
+        });
+      }
+      const seen = new Map<string, { lower: number; upper: number }>();
+      for (const quantity of quantities) {
+        const objective = new Map<number, number>();
+        for (const term of quantity.terms) {
+          const index = column.get(term.variable) as number;
+          objective.set(index, (objective.get(index) ?? 0) + term.coefficient);
+        }
+        for (const [index, coefficient] of objective) if (coefficient === 0) objective.delete(index);
+        const trueValue = quantity.terms.reduce(
+          (sum, term) => sum + term.coefficient * (input.values.get(term.variable) ?? 0),
+          0,
+        );
+        if (objective.size === 0) {
+          // The same unknowns on both sides: the quantity is 0 whatever the data (an unchanged cell).
+          results.push(row(quantity, trueValue, 0, 0));
+          continue;
+        }
+        const key = [...objective].sort((a, b) => a[0] - b[0]).join(';');
+        let interval = seen.get(key);
+        if (!interval) {
+          const indices = [...objective.keys()].sort((a, b) => a - b);
+          const costs = indices.map((index) => objective.get(index) as number);
+          model.changeColsCost({ kind: 'set', indices }, costs);
+          const bound = (sense: 'minimize' | 'maximize'): number => {
+            model.changeObjectiveSense(highs.constants.objectiveSense[sense]);
+            model.run();
+            lps++;
+            const status = model.getModelStatus();
+            if (status === highs.constants.modelStatus.optimal) return model.getObjectiveValue();
+            if (
+              status === highs.constants.modelStatus.unbounded ||
+              status === highs.constants.modelStatus.unboundedOrInfeasible
+            ) {
+              return sense === 'maximize' ? Infinity : -Infinity;
+            }
+            throw new Error(`the disclosure audit's LP ended with HiGHS model status ${status}`);
+          };
+          interval = { lower: bound('minimize'), upper: bound('maximize') };
+          model.changeColsCost(
+            { kind: 'set', indices },
+            indices.map(() => 0),
+          );
+          seen.set(key, interval);
+        }
+        results.push(row(quantity, trueValue, interval.lower, interval.upper));
+      }
+    } finally {
+      model.dispose();
+    }
+  }
+  const failures = results.filter((entry) => !entry.safe);
+  return {
+    rows: results,
+    failures,
+    passed: failures.length === 0,
+    lps,
+    milliseconds: performance.now() - started,
+  };
+}
+
+function row(quantity: Quantity, trueValue: number, lower: number, upper: number): AuditRow {
+  const possibleValues =
+    upper === Infinity || lower === -Infinity
+      ? Infinity
+      : Math.floor(upper + EPSILON) - Math.ceil(lower - EPSILON) + 1;
+  const unchangedCell = quantity.kind === 'revision change' && lower === 0 && upper === 0 && trueValue === 0;
+  return {
+    release: quantity.release,
+    kind: quantity.kind,
+    quantity: quantity.quantity,
+    cells: quantity.cells,
+    trueValue,
+    lower: Math.abs(lower) < EPSILON ? 0 : lower,
+    upper,
+    possibleValues,
+    safe: unchangedCell || possibleValues >= MINIMUM_POSSIBLE_VALUES,
+  };
+}
+
+function toBound(value: number, infinity: number): number {
+  if (value === Infinity) return infinity;
+  if (value === -Infinity) return -infinity;
+  return value;
+}
+
+function sameTerms(a: readonly Term[], b: readonly Term[]): boolean {
+  if (a.length !== b.length) return false;
+  const key = (terms: readonly Term[]) =>
+    terms
+      .map((term) => `${term.variable}*${term.coefficient}`)
+      .sort()
+      .join(',');
+  return key(a) === key(b);
+}
+
+/** A line for people: `BF.UNKNOWN|BLK (2025-26-Q3 release 2): 2 to 6, 5 possible values`. */
+export function describeFailure(entry: AuditRow): string {
+  const upper = entry.upper === Infinity ? 'any number' : formatBound(entry.upper);
+  return `${entry.quantity} (${entry.release}, ${entry.kind}): could be narrowed to ${formatBound(entry.lower)} to ${upper}, ${entry.possibleValues} possible value${entry.possibleValues === 1 ? '' : 's'}`;
+}
+
+function formatBound(value: number): string {
+  return Number.isInteger(Math.round(value * 1e6) / 1e6) ? String(Math.round(value)) : value.toFixed(2);
+}
