@@ -15,8 +15,10 @@
  * - the dictionary's error rules R01–R13 over counts, for every return used.
  *
  * What is audited (each by a min and a max LP):
- * - every cell shown `c` in any release;
- * - for each published group whose total is `c`, the rest of the group beside
+ * - every count of 1 to 7 shown `c` in any release (a secondary suppression
+ *   is a means of protecting these, not itself a protected count: requiring
+ *   intervals for it too would only cascade);
+ * - for each published group whose total is a count of 1 to 7, the rest of the group beside
  *   each `c` part ("maternities c, smokers 0, non-smokers 0, unknown c" gives
  *   maternities − unknown = 0 exactly: every mother's status unknown);
  * - for each cell of a revised release whose value changed, the change, when
@@ -34,7 +36,7 @@
  */
 import type { Highs } from 'highs';
 import * as highsPackage from 'highs';
-import type { CellId, PublishedValue } from './disclosure.js';
+import { type CellId, isConfidential, type PublishedValue } from './disclosure.js';
 import type { LinearRule, ReleaseCell, Term } from './release-cells.js';
 
 /** Fewer whole values than this, and a protected count is narrowed too far. */
@@ -103,6 +105,12 @@ interface Quantity {
 }
 
 const EPSILON = 1e-6;
+/**
+ * A ceiling on every unknown, far above any count a return holds (the largest
+ * eligible population is in the tens of thousands): an interval reaching it
+ * is reported as unbounded.
+ */
+const CEILING = 1e7;
 
 export async function auditReleases(input: AuditInput): Promise<AuditResult> {
   const started = performance.now();
@@ -118,6 +126,8 @@ export async function auditReleases(input: AuditInput): Promise<AuditResult> {
   };
   const lower: number[] = [];
   const upper: number[] = [];
+  const columnLower = new Map<number, number>();
+  const columnUpper = new Map<number, number>();
   const rows: Array<{ lower: number; upper: number; terms: Map<number, number> }> = [];
   const addRow = (terms: readonly Term[], rowLower: number, rowUpper: number) => {
     const merged = new Map<number, number>();
@@ -127,6 +137,17 @@ export async function auditReleases(input: AuditInput): Promise<AuditResult> {
     }
     for (const [index, coefficient] of merged) if (coefficient === 0) merged.delete(index);
     if (merged.size === 0) return;
+    if (merged.size === 1) {
+      // One unknown: a bound on its column, not a row (far fewer rows, and the simplex warm-starts better).
+      const [index, coefficient] = [...merged][0] as [number, number];
+      const [from, to] =
+        coefficient > 0
+          ? [rowLower / coefficient, rowUpper / coefficient]
+          : [rowUpper / coefficient, rowLower / coefficient];
+      columnLower.set(index, Math.max(columnLower.get(index) ?? 0, from));
+      columnUpper.set(index, Math.min(columnUpper.get(index) ?? Infinity, to));
+      return;
+    }
     rows.push({ lower: rowLower, upper: rowUpper, terms: merged });
   };
 
@@ -139,6 +160,8 @@ export async function auditReleases(input: AuditInput): Promise<AuditResult> {
       const shown = release.published.get(cell.cell);
       if (cell.terms.length === 0 || shown === undefined || shown === 'x' || shown === 'z') continue;
       if (shown === 'c') {
+        // A secondary suppression is a means, not a protected count: only counts of 1 to 7 need the interval.
+        if (!isConfidentialValue(cell.trueValue)) continue;
         quantities.push({
           release: release.name,
           kind: 'suppressed cell',
@@ -154,7 +177,7 @@ export async function auditReleases(input: AuditInput): Promise<AuditResult> {
     for (const group of release.groups) {
       if (release.published.get(group.total) !== 'c') continue;
       const total = cellsById.get(group.total);
-      if (!total) continue;
+      if (!total || !isConfidentialValue(total.trueValue)) continue;
       for (const part of group.parts) {
         const partCell = cellsById.get(part);
         if (!partCell || release.published.get(part) !== 'c') continue;
@@ -194,8 +217,9 @@ export async function auditReleases(input: AuditInput): Promise<AuditResult> {
   }
   for (const quantity of quantities) for (const term of quantity.terms) indexOf(term.variable);
   for (let i = 0; i < column.size; i++) {
-    lower.push(0);
-    upper.push(highs.infinity);
+    lower.push(columnLower.get(i) ?? 0);
+    // Every unknown is boxed: an unbounded LP is slow to prove in the simplex and spoils its warm start.
+    upper.push(Math.min(columnUpper.get(i) ?? CEILING, CEILING));
   }
 
   const results: AuditRow[] = [];
@@ -203,7 +227,8 @@ export async function auditReleases(input: AuditInput): Promise<AuditResult> {
   if (quantities.length > 0) {
     const model = highs.createModel();
     try {
-      model.options.set({ output_flag: false });
+      // Presolve off: each solve only changes the objective, so the previous basis is the best start.
+      model.options.set({ output_flag: false, presolve: 'off', simplex_strategy: 4 });
       model.addVars(lower, upper);
       for (const row of rows) {
         model.addRow(toBound(row.lower, highs.infinity), toBound(row.upper, highs.infinity), {
@@ -233,13 +258,20 @@ export async function auditReleases(input: AuditInput): Promise<AuditResult> {
         if (!interval) {
           const indices = [...objective.keys()].sort((a, b) => a - b);
           const costs = indices.map((index) => objective.get(index) as number);
-          model.changeColsCost({ kind: 'set', indices }, costs);
           const bound = (sense: 'minimize' | 'maximize'): number => {
-            model.changeObjectiveSense(highs.constants.objectiveSense[sense]);
+            // Always minimise (max f = −min −f): only the costs change between solves.
+            const sign = sense === 'minimize' ? 1 : -1;
+            model.changeColsCost(
+              { kind: 'set', indices },
+              costs.map((cost) => sign * cost),
+            );
             model.run();
             lps++;
             const status = model.getModelStatus();
-            if (status === highs.constants.modelStatus.optimal) return model.getObjectiveValue();
+            if (status === highs.constants.modelStatus.optimal) {
+              const value = sign * model.getObjectiveValue();
+              return Math.abs(value) >= CEILING - 1 ? (value > 0 ? Infinity : -Infinity) : value;
+            }
             if (
               status === highs.constants.modelStatus.unbounded ||
               status === highs.constants.modelStatus.unboundedOrInfeasible
@@ -269,6 +301,10 @@ export async function auditReleases(input: AuditInput): Promise<AuditResult> {
     lps,
     milliseconds: performance.now() - started,
   };
+}
+
+function isConfidentialValue(value: ReleaseCell['trueValue']): boolean {
+  return typeof value === 'number' && isConfidential(value);
 }
 
 function row(quantity: Quantity, trueValue: number, lower: number, upper: number): AuditRow {

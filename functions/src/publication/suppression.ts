@@ -86,10 +86,13 @@ export async function protectRelease(input: ProtectInput): Promise<ProtectedRele
   const primary = new Set<CellId>();
   const secondary = new Set<CellId>();
   const hiddenBefore = new Set<string>();
+  const shownBefore = new Set<string>();
   for (const release of input.earlier) {
     for (const cell of release.cells) {
-      if (release.published.get(cell.cell) === 'c' && cell.terms.length > 0)
-        hiddenBefore.add(termsKey(cell.terms));
+      if (cell.terms.length === 0) continue;
+      const shown = release.published.get(cell.cell);
+      if (shown === 'c') hiddenBefore.add(termsKey(cell.terms));
+      else if (typeof shown === 'number') shownBefore.add(termsKey(cell.terms));
     }
   }
   for (const cell of model.cells) {
@@ -112,16 +115,15 @@ export async function protectRelease(input: ProtectInput): Promise<ProtectedRele
       groupsOf.set(member, list);
     }
   }
-  const visible = (id: CellId) => {
-    const shown = published.get(id);
-    return typeof shown === 'number';
-  };
+  const visible = (id: CellId) => typeof published.get(id) === 'number';
+  // Hiding a figure already published (the same return values) would protect nothing.
+  const hideable = (cell: ReleaseCell) => !shownBefore.has(termsKey(cell.terms));
   const cheapest = (ids: Iterable<CellId>): CellId | undefined => {
     let best: CellId | undefined;
     let bestCost = Infinity;
     for (const id of ids) {
       const cell = cellsById.get(id);
-      if (!cell || !visible(id)) continue;
+      if (!cell || !visible(id) || !hideable(cell)) continue;
       const cost = input.cost(cell, visible);
       if (cost < bestCost || (cost === bestCost && best !== undefined && id < best)) {
         best = id;
@@ -134,7 +136,9 @@ export async function protectRelease(input: ProtectInput): Promise<ProtectedRele
   const complementFor = (start: readonly CellId[]): CellId | undefined => {
     let frontier = new Set(start.filter((id) => cellsById.has(id)));
     const seen = new Set(frontier);
+    // A group's own figures first (a zero beside a hidden total), then the groups around, widening.
     const own = cheapest(frontier);
+    if (own !== undefined) return own;
     while (frontier.size > 0) {
       const around = new Set<CellId>();
       for (const id of frontier)
@@ -149,7 +153,7 @@ export async function protectRelease(input: ProtectInput): Promise<ProtectedRele
       }
       frontier = next;
     }
-    return own;
+    return undefined;
   };
 
   const rules = [...(input.earlierRules ?? []), ...model.rules];
