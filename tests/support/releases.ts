@@ -15,6 +15,7 @@ import {
   type InternalRecord,
   type PreparedRelease,
   type ReleaseScope,
+  rulesForRecord,
 } from '../../functions/src/publication/release.js';
 import type { ReturnValues } from '../../functions/src/returns/return-values.js';
 import { testReference } from './reference.js';
@@ -132,7 +133,7 @@ export function internalOf(
     },
     cells: prepared.model.cells,
     groups: prepared.model.groups,
-    rules: prepared.model.rules,
+    rules: rulesForRecord(prepared.model.rules),
     values: [...prepared.model.values],
     published: [...prepared.published],
     audit: auditTable(prepared.auditRows),

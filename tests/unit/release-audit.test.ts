@@ -18,6 +18,7 @@ import {
   type PreparedRelease,
   prepareRelease,
   type ReleaseScope,
+  rulesFromRecord,
 } from '../../functions/src/publication/release.js';
 import { type ReleaseModel, releaseModel } from '../../functions/src/publication/release-cells.js';
 import { corrected, internalOf, SITES, summaryOf, withZeroCase, yearOfReturns } from '../support/releases.js';
@@ -157,7 +158,7 @@ describe('three releases of a year: Q3, its revision, and the year to date', () 
   it('lets an intruder holding all three pin no protected count to fewer than 8 values', async () => {
     const audit = await auditReleases({
       releases: records.map(auditedFromInternal),
-      rules: dedupe(records.flatMap((record) => record.rules)),
+      rules: dedupe(records.flatMap((record) => rulesFromRecord(record.rules))),
       values: new Map(records.flatMap((record) => record.values)),
     });
     expect(audit.failures).toEqual([]);

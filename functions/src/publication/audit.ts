@@ -249,8 +249,8 @@ export async function auditReleases(input: AuditInput): Promise<AuditResult> {
           0,
         );
         if (objective.size === 0) {
-          // The same unknowns on both sides: the quantity is 0 whatever the data (an unchanged cell).
-          results.push(row(quantity, trueValue, 0, 0));
+          // The same unknowns on both sides (a programme total of one site): 0 whatever the data, so it tells nothing.
+          results.push({ ...row(quantity, trueValue, 0, 0), safe: true });
           continue;
         }
         const key = [...objective].sort((a, b) => a[0] - b[0]).join(';');
@@ -312,7 +312,6 @@ function row(quantity: Quantity, trueValue: number, lower: number, upper: number
     upper === Infinity || lower === -Infinity
       ? Infinity
       : Math.floor(upper + EPSILON) - Math.ceil(lower - EPSILON) + 1;
-  const unchangedCell = quantity.kind === 'revision change' && lower === 0 && upper === 0 && trueValue === 0;
   return {
     release: quantity.release,
     kind: quantity.kind,
@@ -322,7 +321,7 @@ function row(quantity: Quantity, trueValue: number, lower: number, upper: number
     lower: Math.abs(lower) < EPSILON ? 0 : lower,
     upper,
     possibleValues,
-    safe: unchangedCell || possibleValues >= MINIMUM_POSSIBLE_VALUES,
+    safe: possibleValues >= MINIMUM_POSSIBLE_VALUES,
   };
 }
 

@@ -55,7 +55,10 @@ export interface InternalRecord {
   readonly record: ReleaseRecord;
   readonly cells: readonly ReleaseCell[];
   readonly groups: ReleaseModel['groups'];
-  readonly rules: readonly LinearRule[];
+  /** JSON has no Infinity: an open end of a rule is null. */
+  readonly rules: ReadonlyArray<
+    Omit<LinearRule, 'lower' | 'upper'> & { lower: number | null; upper: number | null }
+  >;
   readonly values: ReadonlyArray<readonly [string, number]>;
   readonly published: ReadonlyArray<readonly [CellId, PublishedValue]>;
   /** The audit's table: each protected quantity, its true value and the interval an intruder could compute. */
@@ -111,7 +114,7 @@ export interface PrepareInput {
 
 export async function prepareRelease(input: PrepareInput): Promise<PreparedRelease | RefusedRelease> {
   const model = releaseModel(input.summary, input.scope);
-  const earlierRules = input.earlier.flatMap((internal) => internal.rules);
+  const earlierRules = input.earlier.flatMap((internal) => rulesFromRecord(internal.rules));
   const earlierValues = new Map(input.earlier.flatMap((internal) => internal.values));
   const protectedRelease = await protectRelease({
     name: releaseName(input.period, input.scope, input.number),
@@ -208,4 +211,17 @@ function list(items: readonly string[]): string {
 /** The internal record's audit table, JSON-safe (an unbounded interval's upper end is null). */
 export function auditTable(rows: readonly AuditRow[]): InternalRecord['audit'] {
   return rows.map((row) => ({ ...row, upper: row.upper === Infinity ? null : row.upper }));
+}
+
+/** Rules as the internal record keeps them (open ends as null), and back. */
+export function rulesForRecord(rules: readonly LinearRule[]): InternalRecord['rules'] {
+  return rules.map((rule) => ({
+    ...rule,
+    lower: Number.isFinite(rule.lower) ? rule.lower : null,
+    upper: Number.isFinite(rule.upper) ? rule.upper : null,
+  }));
+}
+
+export function rulesFromRecord(rules: InternalRecord['rules']): LinearRule[] {
+  return rules.map((rule) => ({ ...rule, lower: rule.lower ?? -Infinity, upper: rule.upper ?? Infinity }));
 }

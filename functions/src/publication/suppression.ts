@@ -173,6 +173,18 @@ export async function protectRelease(input: ProtectInput): Promise<ProtectedRele
       values,
     });
     if (audit.passed || round >= maxRounds) return { published, primary, secondary, audit, rounds: round };
+    if (round === 1) {
+      // What no suppression in this release can protect (earlier releases already narrowed it): refuse now.
+      const everythingHidden = new Map(
+        [...published].map(([id, value]) => [id, typeof value === 'number' ? 'c' : value] as const),
+      );
+      const hopeless = await auditReleases({
+        releases: [...input.earlier, { ...candidate, published: everythingHidden }],
+        rules: dedupe(rules),
+        values,
+      });
+      if (!hopeless.passed) return { published, primary, secondary, audit: hopeless, rounds: round };
+    }
     let hid = false;
     for (const failure of audit.failures) {
       // Cells of an earlier release are reached through the candidate's cell of the same place.

@@ -37,6 +37,7 @@ import {
   prepareRelease,
   type ReleaseRecord,
   type ReleaseScope,
+  rulesForRecord,
   sameSubmissions,
   usedSubmissions,
 } from '../publication/release.js';
@@ -231,7 +232,7 @@ export async function publishRelease(
     record,
     cells: prepared.model.cells,
     groups: prepared.model.groups,
-    rules: prepared.model.rules,
+    rules: rulesForRecord(prepared.model.rules),
     values: [...prepared.model.values],
     published: [...prepared.published],
     audit: auditTable(prepared.auditRows),
