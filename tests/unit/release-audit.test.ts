@@ -167,7 +167,7 @@ describe('three releases of a year: Q3, its revision, and the year to date', () 
     for (const row of protectedCounts) {
       expect(row.possibleValues, row.quantity).toBeGreaterThanOrEqual(MINIMUM_POSSIBLE_VALUES);
       // The interval always holds the truth: the model is the data's, not a guess.
-      expect(row.trueValue).toBeGreaterThanOrEqual(row.lower - 1e-6);
+      expect(row.trueValue).toBeGreaterThanOrEqual((row.lower ?? 0) - 1e-6);
       expect(row.trueValue).toBeLessThanOrEqual(row.upper + 1e-6);
     }
   });
