@@ -17,6 +17,12 @@ import ExcelJS from 'exceljs';
 import type { Figure, IndicatorFigure, LevelFigures, ProgrammeSummary } from '../aggregation/aggregate.js';
 import type { CompletenessCell } from '../aggregation/completeness.js';
 import { COMPLETENESS_LABELS } from '../aggregation/completeness.js';
+import {
+  likeForLikeIndicator,
+  likeForLikeItem,
+  sitesReporting,
+  yearToDateCoverage,
+} from '../aggregation/coverage.js';
 import { AGGREGATION_MEANINGS } from '../dictionary/describe-dictionary.js';
 import type { Dictionary, Item } from '../dictionary/load-dictionary.js';
 import type { Question } from '../dictionary/schema.js';
@@ -46,7 +52,13 @@ const COLOURS = {
   worse: 'FFFFC7CE',
   similar: 'FFFFEB9C',
 };
-const FORMATS = { count: '#,##0', money: '"£"#,##0.00', percent: '0.0%', points: '+0.0%;-0.0%;0.0%' };
+/** Rate changes are differences of percentages: percentage points, written as such (the value is ×100). */
+const FORMATS = {
+  count: '#,##0',
+  money: '"£"#,##0.00',
+  percent: '0.0%',
+  points: '+0.0" pp";-0.0" pp";0.0" pp"',
+};
 /**
  * Shared style objects: exceljs caches a style by object identity, so giving
  * many cells the same object (never mutating it) saves serialising it per cell.
@@ -289,6 +301,15 @@ class SummaryWriter {
     sheet.getRow(row).height = 30;
   }
 
+  /** Why a site has no figures for the sheet's quarter: its completeness state, in words. */
+  private absentReturn(site: string): string {
+    if (this.input.scope === 'year') return 'missing';
+    const state = this.input.completeness.find(
+      (cell) => cell.site === site && cell.period === this.lastText,
+    )?.state;
+    return state === 'rejected' ? 'rejected' : state === 'not-yet-due' ? 'not yet due' : 'missing';
+  }
+
   private coverage(figure: { sites: number } | undefined): string {
     return `${figure?.sites ?? 0} of ${this.summary.sites.length} sites`;
   }
@@ -298,11 +319,13 @@ class SummaryWriter {
     cell: ExcelJS.Cell,
     figure: Figure | undefined,
     item: Item,
-    missingReturn: boolean,
+    missingReturn: boolean | string,
     total = false,
   ): void {
     if (missingReturn || figure?.value === undefined) {
-      cell.value = missingReturn ? 'missing' : figure?.notApplicable ? 'n/a' : 'not reported';
+      // A site with no accepted return: 'rejected', 'not yet due' or 'missing', as Completeness says.
+      const absent = typeof missingReturn === 'string' ? missingReturn : 'missing';
+      cell.value = missingReturn ? absent : figure?.notApplicable ? 'n/a' : 'not reported';
       cell.style = STYLES.absent as Partial<ExcelJS.Style>;
       if (!missingReturn && figure?.notApplicable) cell.note = figure.notApplicable;
     } else {
@@ -329,7 +352,7 @@ class SummaryWriter {
       [figure?.upper, STYLES.percent],
       [figure?.benchmark, STYLES.percent],
       [figure ? figure.comparison : undefined, STYLES.text],
-      [figure?.change, STYLES.points],
+      [figure?.change === undefined ? undefined : figure.change * 100, STYLES.points],
     ];
     values.forEach(([value, style], offset) => {
       if (value === undefined) return;
@@ -350,7 +373,7 @@ class SummaryWriter {
     let row = this.titleRows(
       sheet,
       title(this.input),
-      `Made on ${this.input.generatedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC from ${this.summary.returns.length} accepted returns. ${describePeriod(this.last)}: returns from ${returnsThisQuarter} of ${this.summary.sites.length} sites.`,
+      `Made on ${this.input.generatedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC from ${this.summary.returns.length} accepted returns. ${describePeriod(this.last)}: returns from ${returnsThisQuarter} of ${this.summary.sites.length} sites. ${yearToDateCoverage(this.summary).sentence}`,
     );
     if (returnsThisQuarter === 0) {
       sheet.getCell(row, 1).value =
@@ -475,7 +498,12 @@ class SummaryWriter {
       row.getCell(3).value = item.unit;
       sites.forEach((site, siteIndex) => {
         const level = this.siteLevel(site.code);
-        this.putFigure(row.getCell(4 + siteIndex), level?.items.get(item.id), item, level === undefined);
+        this.putFigure(
+          row.getCell(4 + siteIndex),
+          level?.items.get(item.id),
+          item,
+          level === undefined && this.absentReturn(site.code),
+        );
       });
       const total = programme?.items.get(item.id);
       this.putFigure(row.getCell(4 + sites.length), total, item, false, true);
@@ -506,7 +534,7 @@ class SummaryWriter {
       'Upper 95%',
       'England',
       'Compared with England',
-      'Change since last quarter',
+      'Change since last quarter (percentage points, all sites reporting)',
     ];
     this.headerRow(sheet, 4, headings);
     [40, 16, 14, 12, 12, 12, 10, 10, 10, 10, 16, 14].forEach((width, index) => {
@@ -539,22 +567,36 @@ class SummaryWriter {
 
   private trendsSheet(): void {
     const sheet = this.sheet('Trends', { frozenRows: 4, frozenColumns: 2 });
+    const coverage = yearToDateCoverage(this.summary);
     this.titleRows(
       sheet,
       'Programme trends by quarter',
-      'Programme totals each quarter; indicators recomputed from summed numerators and denominators.',
+      `Programme totals each quarter over the sites reporting that quarter (row 5), so a change between quarters can come from a site missing; the like-for-like table below compares the same sites. ${coverage.sentence}`,
     );
     const quarters = this.summary.quarters;
     this.headerRow(sheet, 4, [
       'ID',
       'Measure',
       ...quarters.map((quarter) => describePeriod(quarter)),
-      'Year to date',
+      `Year to date (${coverage.siteQuarters.length} of ${coverage.possible} site-quarters)`,
     ]);
     sheet.getColumn(1).width = 22;
     sheet.getColumn(2).width = 50;
-    for (let column = 3; column <= quarters.length + 3; column++) sheet.getColumn(column).width = 14;
+    for (let column = 3; column <= quarters.length + 3; column++) sheet.getColumn(column).width = 16;
     let row = 5;
+    const reporting = sheet.getRow(row++);
+    reporting.getCell(1).value = 'SITES';
+    reporting.getCell(2).value = 'Sites reporting (accepted return)';
+    reporting.font = { bold: true };
+    quarters.forEach((quarter, index) => {
+      const sites = sitesReporting(this.summary, quarter);
+      const cell = reporting.getCell(3 + index);
+      cell.value = `${sites.length} of ${this.summary.sites.length}`;
+      if (sites.length < this.summary.sites.length) {
+        cell.note = `Not included: ${this.summary.sites.filter((site) => !sites.includes(site)).join(', ')}`;
+      }
+    });
+    reporting.getCell(3 + quarters.length).value = `${coverage.siteQuarters.length} of ${coverage.possible}`;
     for (const item of this.numericItems()) {
       const line = sheet.getRow(row++);
       line.getCell(1).value = item.id;
@@ -591,6 +633,69 @@ class SummaryWriter {
       if (ytd !== undefined) {
         line.getCell(3 + quarters.length).value = ytd;
         line.getCell(3 + quarters.length).numFmt = FORMATS.percent;
+      }
+    }
+
+    // Like for like: each change between consecutive quarters over the sites that reported both.
+    row += 1;
+    sheet.getCell(row, 1).value = 'Like for like: each change over the same sites';
+    sheet.getCell(row, 1).font = { bold: true, size: 13, color: { argb: COLOURS.header } };
+    row++;
+    this.headerRow(sheet, row++, [
+      'ID',
+      'Measure',
+      'From',
+      'To',
+      'Sites in both',
+      'From (same sites)',
+      'To (same sites)',
+      'Change (rates: percentage points)',
+    ]);
+    for (let index = 1; index < quarters.length; index++) {
+      const before = quarters[index - 1] as Period;
+      const after = quarters[index] as Period;
+      const put = (
+        id: string,
+        label: string,
+        result: ReturnType<typeof likeForLikeItem>,
+        kind: 'count' | 'money' | 'rate',
+      ) => {
+        const line = sheet.getRow(row++);
+        line.getCell(1).value = id;
+        line.getCell(2).value = label;
+        line.getCell(3).value = `Q${before.quarter}`;
+        line.getCell(4).value = `Q${after.quarter}`;
+        line.getCell(5).value = result.sites.length === 0 ? 'none' : result.sites.join(', ');
+        const format = kind === 'rate' ? FORMATS.percent : kind === 'money' ? FORMATS.money : FORMATS.count;
+        if (result.before !== undefined) {
+          line.getCell(6).value = result.before;
+          line.getCell(6).numFmt = format;
+        }
+        if (result.after !== undefined) {
+          line.getCell(7).value = result.after;
+          line.getCell(7).numFmt = format;
+        }
+        if (result.change !== undefined) {
+          line.getCell(8).value = kind === 'rate' ? result.change * 100 : result.change;
+          line.getCell(8).numFmt = kind === 'rate' ? FORMATS.points : format;
+        }
+      };
+      for (const item of this.numericItems()) {
+        if (item.aggregation === 'text') continue;
+        put(
+          item.id,
+          item.label,
+          likeForLikeItem(this.summary, item, before, after),
+          item.type === 'money' ? 'money' : 'count',
+        );
+      }
+      for (const indicator of this.dictionary.indicators) {
+        put(
+          indicator.id,
+          `${indicator.label} (rate)`,
+          likeForLikeIndicator(this.summary, indicator, before, after),
+          'rate',
+        );
       }
     }
   }
