@@ -107,6 +107,7 @@ describe.runIf(hasOpenpyxl)('the programme workbook', () => {
       'Trends',
       'Services by domain',
       'Completeness',
+      'Warnings and commentary',
       'Data',
       'About',
     ]);
@@ -231,6 +232,28 @@ describe.runIf(hasOpenpyxl)('the published workbook', () => {
 });
 
 describe('CSV', () => {
+  it('leaves out the names and emails in returns unless asked for them', async () => {
+    const { tidyRows } = await import('../../functions/src/summaries/write-summary.js');
+    const returns: AcceptedReturn[] = SITES.map((site) => ({
+      site,
+      period: Q2,
+      dictionaryVersion: '2025-26',
+      submissionId: `${site}-q2`,
+      receivedAt: '2025-10-20T10:00:00Z',
+      values: validValues(site, '2025-26-Q2', 40),
+    }));
+    const { summary, cells } = build(returns);
+    const ids = (personalData: boolean) =>
+      new Set(
+        [...tidyRows(summary, reference.sites.sites, cells, { personalData })].map((row) => row.values[2]),
+      );
+    const personal = ['META.CONTACT_NAME', 'META.CONTACT_EMAIL', 'META.SIGNOFF_NAME'];
+    for (const id of personal) expect(ids(false).has(id), id).toBe(false);
+    for (const id of personal) expect(ids(true).has(id), id).toBe(true);
+    expect(ids(false).has('BF.DUE')).toBe(true);
+    expect(ids(false).has('META.SITE')).toBe(true);
+  });
+
   it('keeps text that starts like a formula from becoming one', async () => {
     const { csvCell, toCsv } = await import('../../functions/src/summaries/write-csv.js');
     expect(csvCell('=SUM(A1)')).toBe("'=SUM(A1)");

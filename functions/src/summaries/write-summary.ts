@@ -237,6 +237,7 @@ class SummaryWriter {
     this.trendsSheet();
     this.servicesSheet();
     this.completenessSheet();
+    this.commentarySheet();
     this.dataSheet();
     this.aboutSheet();
     this.current?.commit();
@@ -700,6 +701,70 @@ class SummaryWriter {
     }
   }
 
+  /**
+   * Warnings and what sites said: for each site's return of the sheet's quarter
+   * (or each quarter of the year), its state, each explanation row with the
+   * rule it explains, and its highlights. Text from returns is written as text.
+   */
+  private commentarySheet(): void {
+    const sheet = this.sheet('Warnings and commentary', { frozenRows: 4, frozenColumns: 2 });
+    this.titleRows(
+      sheet,
+      'Warnings and commentary',
+      'What each site explained and said in its return. "Accepted with unexplained warnings" returns have warnings with no explanation row: see each site’s feedback report.',
+    );
+    this.headerRow(sheet, 4, [
+      'Site',
+      'Quarter',
+      'Return',
+      'Rule',
+      'What the rule checks',
+      'What the site said',
+    ]);
+    [22, 12, 30, 8, 40, 90].forEach((width, index) => {
+      sheet.getColumn(index + 1).width = width;
+    });
+    const quarters = this.input.scope === 'quarter' ? [this.last] : this.summary.quarters;
+    const wrap = { wrapText: true, vertical: 'top' } as const;
+    let row = 5;
+    for (const quarter of quarters) {
+      const period = formatPeriod(quarter);
+      for (const site of this.input.sites.filter((entry) => this.summary.sites.includes(entry.code))) {
+        const entry = this.summary.returns.find(
+          (candidate) => candidate.site === site.code && formatPeriod(candidate.period) === period,
+        );
+        const cell = this.input.completeness.find(
+          (candidate) => candidate.site === site.code && candidate.period === period,
+        );
+        const state = cell ? COMPLETENESS_LABELS[cell.state] : entry ? 'accepted' : 'missing';
+        const lines: Array<[string, string, string]> = [];
+        const dictionary =
+          this.summary.dictionaries.find((candidate) => candidate.version === entry?.dictionaryVersion) ??
+          this.dictionary;
+        for (const explanation of entry?.values.tables.EXPLANATIONS ?? []) {
+          const ruleId = String(explanation.RULE ?? '');
+          lines.push([ruleId, dictionary.rule(ruleId)?.title ?? '', String(explanation.TEXT ?? '')]);
+        }
+        const highlights = entry?.values.items['NOTE.HIGHLIGHTS'];
+        if (typeof highlights === 'string' && highlights.trim() !== '')
+          lines.push(['', 'Highlights', highlights]);
+        if (lines.length === 0) lines.push(['', '', entry ? 'No explanations or highlights.' : '']);
+        for (const [ruleId, ruleTitle, text] of lines) {
+          const line = sheet.getRow(row++);
+          line.getCell(1).value = site.shortName;
+          line.getCell(2).value = `Q${quarter.quarter}`;
+          line.getCell(3).value = state;
+          line.getCell(4).value = ruleId;
+          line.getCell(5).value = ruleTitle;
+          line.getCell(6).value = text;
+          line.getCell(5).alignment = wrap;
+          line.getCell(6).alignment = wrap;
+        }
+      }
+    }
+    sheet.autoFilter = { from: { row: 4, column: 1 }, to: { row: Math.max(4, row - 1), column: 6 } };
+  }
+
   private servicesSheet(): void {
     const sheet = this.sheet('Services by domain', { frozenRows: 4 });
     this.titleRows(
@@ -885,11 +950,27 @@ class SummaryWriter {
 /** The issue's tidy shape (period, site, item ID, label, value, status), plus the submission for tracing. */
 export const TIDY_HEADINGS = ['Period', 'Site', 'Item ID', 'Item', 'Value', 'Status', 'Submission'];
 
-/** One row per reported value of every current return: the Data sheet, and the CSV export. */
+/**
+ * Personal data in a return: the people it names and how to reach them. Every
+ * email item, and every text item of the section that holds the site item (the
+ * "about this return" section: contact and sign-off names). Commentary is not
+ * contact data and stays.
+ */
+export function isPersonalData(dictionary: Dictionary, item: Item): boolean {
+  if (item.type === 'email') return true;
+  const siteSection = dictionary.itemsOfType('site')[0]?.section;
+  return item.type === 'text' && siteSection !== undefined && item.section === siteSection;
+}
+
+/**
+ * One row per reported value of every current return: the Data sheet (internal,
+ * everything), and the CSV export (no personal data unless asked for).
+ */
 export function* tidyRows(
   summary: ProgrammeSummary,
   _sites: readonly Site[],
   cells: readonly CompletenessCell[],
+  options: { readonly personalData: boolean } = { personalData: true },
 ): Generator<{ values: Array<string | number>; money: boolean }> {
   const statusOf = new Map(cells.map((cell) => [`${cell.site} ${cell.period}`, cell]));
   for (const entry of summary.returns) {
@@ -901,6 +982,7 @@ export function* tidyRows(
     for (const item of dictionary.items) {
       const value = entry.values.items[item.id];
       if (value === undefined) continue;
+      if (!options.personalData && isPersonalData(dictionary, item)) continue;
       yield {
         values: [
           period,
