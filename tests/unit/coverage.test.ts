@@ -25,7 +25,7 @@ const summary = summaryOf(returns, 3);
 const dictionary = reference.dictionaries.get('2025-26');
 
 /** The independent computation: plain loops over the returns. */
-function valueOf(site: string, quarter: number, item: string): number | undefined {
+function itemValue(site: string, quarter: number, item: string): number | undefined {
   const entry = returns.find((candidate) => candidate.site === site && candidate.period.quarter === quarter);
   const value = entry?.values.items[item];
   return typeof value === 'number' ? value : undefined;
@@ -41,7 +41,7 @@ describe('year-to-date coverage', () => {
     expect(coverage.sentence).toMatch(/13 of 15 site-quarters.*except SEN \(Q2\)/);
     // The programme's eligible population adds Southend's Q2 to the others' Q3: said, and true.
     const population = SITES.reduce(
-      (sum, site) => sum + (valueOf(site, site === 'SEN' ? 2 : 3, 'REACH.ELIG_POP') as number),
+      (sum, site) => sum + (itemValue(site, site === 'SEN' ? 2 : 3, 'REACH.ELIG_POP') as number),
       0,
     );
     expect(summary.programmeYearToDate.items.get('REACH.ELIG_POP')?.value).toBe(population);
@@ -168,7 +168,7 @@ describe.runIf(hasOpenpyxl)('the Trends sheet and section sheets, cell by cell',
     const section = probe.cells['How much'] ?? {};
     const header = Object.entries(section).filter(([ref]) => /^[A-Z]+4$/.test(ref));
     const columnOf = (name: string) =>
-      (header.find(([, value]) => value === name)?.[0] as string).replace('4', '');
+      String(header.find(([, value]) => value === name)?.[0]).replace('4', '');
     const bradford = reference.sites.get('BFD').shortName;
     const southend = reference.sites.get('SEN').shortName;
     expect(section[`${columnOf(bradford)}5`]).toBe('rejected');

@@ -68,16 +68,16 @@ export function likeForLikeItem(
   after: Period,
 ): LikeForLike {
   if (item.aggregation === 'text') return { sites: [] };
-  const valueOf = (site: string, quarter: Period) => {
+  const itemValue = (site: string, quarter: Period) => {
     const value = returnAt(summary, site, quarter)?.values.items[item.id];
     return typeof value === 'number' ? value : undefined;
   };
   const sites = summary.sites.filter(
-    (site) => valueOf(site, before) !== undefined && valueOf(site, after) !== undefined,
+    (site) => itemValue(site, before) !== undefined && itemValue(site, after) !== undefined,
   );
   if (sites.length === 0) return { sites };
   const sum = (quarter: Period) =>
-    Math.round(sites.reduce((total, site) => total + (valueOf(site, quarter) as number), 0) * 100) / 100;
+    Math.round(sites.reduce((total, site) => total + (itemValue(site, quarter) as number), 0) * 100) / 100;
   const from = sum(before);
   const to = sum(after);
   return { sites, before: from, after: to, change: Math.round((to - from) * 100) / 100 };
