@@ -150,10 +150,21 @@ export async function writePublishedWorkbook(input: PublishedWorkbookInput): Pro
       ? 'Programme'
       : (input.sites.find((site) => site.code === column)?.shortName ?? column);
 
+  // Notes print on A4 portrait as they read on screen: one column the width of the page, wrapped, each
+  // row as tall as its text (spreadsheets do not grow a row for wrapped text they did not lay out).
   const notes = workbook.addWorksheet('Notes', {
-    pageSetup: { paperSize: 9, orientation: 'portrait', fitToPage: true, fitToWidth: 1, fitToHeight: 0 },
+    pageSetup: {
+      paperSize: 9,
+      orientation: 'portrait',
+      fitToPage: true,
+      fitToWidth: 1,
+      fitToHeight: 0,
+      margins: { left: 0.7, right: 0.7, top: 0.75, bottom: 0.75, header: 0.3, footer: 0.3 },
+    },
+    headerFooter: { oddFooter: `&L${input.programme.name}: published figures&RPage &P of &N` },
   });
-  notes.getColumn(1).width = 110;
+  const NOTE_WIDTH = 78;
+  notes.getColumn(1).width = NOTE_WIDTH;
   const release = input.release;
   const lines: Array<[string, boolean]> = [
     [`${input.programme.name}: published figures, ${scopeText}`, true],
@@ -205,8 +216,12 @@ export async function writePublishedWorkbook(input: PublishedWorkbookInput): Pro
     const cell = notes.getCell(index + 1, 1);
     cell.value = text;
     cell.font = bold ? { bold: true, size: index === 0 ? 14 : 12, color: { argb: HEADER } } : {};
-    cell.alignment = { wrapText: true };
+    cell.alignment = { wrapText: true, vertical: 'top' };
+    // About 1.1 characters of body text per unit of column width; 15 points a line (18 for headings).
+    const lineCount = Math.max(1, Math.ceil(text.length / (NOTE_WIDTH * 1.05)));
+    notes.getRow(index + 1).height = bold ? 20 : lineCount * 15 + 2;
   });
+  notes.pageSetup.printArea = `A1:A${lines.length}`;
 
   const table = (
     name: string,
@@ -232,7 +247,7 @@ export async function writePublishedWorkbook(input: PublishedWorkbookInput): Pro
       cell.value = heading;
       cell.font = { bold: true, color: { argb: 'FFFFFFFF' } };
       cell.fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: HEADER } };
-      sheet.getColumn(index + 1).width = index === 1 ? 50 : index === 0 ? 22 : 14;
+      sheet.getColumn(index + 1).width = index === 1 ? 50 : index === 0 ? 27 : 14;
     });
     rows.forEach((values, rowIndex) => {
       values.forEach((value, column) => {
