@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { completeness } from '../../functions/src/aggregation/completeness.js';
 import { yearToDateCoverage } from '../../functions/src/aggregation/coverage.js';
+import { wilsonInterval } from '../../functions/src/aggregation/statistics.js';
 import { quartersOfYear } from '../../functions/src/programme/periods.js';
 import type { CurrentReturn, Submission } from '../../functions/src/returns/submission.js';
 import { writeSummaryWorkbook } from '../../functions/src/summaries/write-summary.js';
@@ -91,7 +92,7 @@ describe.runIf(hasOpenpyxl)('the Trends sheet and section sheets, cell by cell',
       scope: 'quarter',
       generatedAt: new Date('2026-02-15T09:00:00Z'),
     });
-    const probe = probeWorkbook(bytes, { cells: ['Trends', 'How much'] });
+    const probe = probeWorkbook(bytes, { cells: ['Trends', 'How much', 'Indicators'] });
     const trends = probe.cells.Trends ?? {};
     const at = (ref: string) => trends[ref];
     expect([at('C5'), at('D5'), at('E5')]).toEqual(['5 of 5', '4 of 5', '3 of 5']);
@@ -163,6 +164,31 @@ describe.runIf(hasOpenpyxl)('the Trends sheet and section sheets, cell by cell',
     }
     const measures = dictionary.items.filter((item) => item.type === 'count' || item.type === 'money').length;
     expect(checked).toBe(2 * (measures + dictionary.indicators.length));
+
+    // The year to date's breastfeeding rate, with its interval and England comparison, recomputed plainly.
+    const indicatorRows = [...Object.entries(probe.cells.Indicators ?? {})].reduce((lines, [ref, value]) => {
+      const [, column, row] = /^([A-Z]+)(\d+)$/.exec(ref) as RegExpExecArray;
+      const line = lines.get(row as string) ?? {};
+      line[column as string] = value;
+      lines.set(row as string, line);
+      return lines;
+    }, new Map<string, Record<string, unknown>>());
+    const ytd = [...indicatorRows.values()].find(
+      (line) =>
+        line.B === 'IND.BF_68W' && line.C === 'Programme' && String(line.D).startsWith('Year to date'),
+    ) as Record<string, unknown>;
+    expect(ytd.D).toBe('Year to date (12 of 15 site-quarters)');
+    const total = (id: string) =>
+      withoutBradfordQ3.reduce((sum, entry) => sum + (entry.values.items[id] as number), 0);
+    const numerator = total('BF.TOTAL') + total('BF.PARTIAL');
+    const denominator = total('BF.DUE');
+    const interval = wilsonInterval(numerator, denominator) as { lower: number; upper: number };
+    expect([ytd.E, ytd.F]).toEqual([numerator, denominator]);
+    expect(ytd.G as number).toBeCloseTo(numerator / denominator, 12);
+    expect(ytd.H as number).toBeCloseTo(interval.lower, 12);
+    expect(ytd.I as number).toBeCloseTo(interval.upper, 12);
+    const england = reference.benchmarks.for('IND.BF_68W', 2025)?.value as number;
+    expect(ytd.K).toBe(interval.lower > england ? 'better' : interval.upper < england ? 'worse' : 'similar');
 
     // The section sheet for Q3: Bradford's column says rejected, Southend's missing.
     const section = probe.cells['How much'] ?? {};

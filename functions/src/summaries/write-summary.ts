@@ -561,6 +561,30 @@ class SummaryWriter {
           line.commit();
         }
       }
+      // The year to date, with its own interval and England comparison (the year's benchmark).
+      const covered = yearToDateCoverage(this.summary);
+      for (const site of [...this.summary.sites, 'Programme']) {
+        const figure =
+          site === 'Programme'
+            ? this.summary.programmeYearToDate.indicators.get(indicator.id)
+            : this.summary.siteYearToDate.get(site)?.indicators.get(indicator.id);
+        const line = sheet.getRow(row++);
+        line.getCell(1).value = indicator.label;
+        line.getCell(2).value = indicator.id;
+        line.getCell(3).value = site === 'Programme' ? 'Programme' : siteName(site);
+        const quarters =
+          site === 'Programme'
+            ? `${covered.siteQuarters.length} of ${covered.possible} site-quarters`
+            : this.summary.returns
+                .filter((entry) => entry.site === site)
+                .map((entry) => `Q${entry.period.quarter}`)
+                .sort()
+                .join(', ') || 'no accepted returns';
+        line.getCell(4).value = `Year to date (${quarters})`;
+        if (figure) this.putIndicator(line, 5, { ...figure, change: undefined } as IndicatorFigure);
+        else line.getCell(5).value = 'missing';
+        line.commit();
+      }
     }
     sheet.autoFilter = { from: { row: 4, column: 1 }, to: { row: row - 1, column: headings.length } };
     this.flagFormatting(sheet, `K5:K${Math.max(5, row - 1)}`);
