@@ -105,6 +105,7 @@ describe.runIf(hasOpenpyxl)('the programme workbook', () => {
       'Money',
       'Indicators',
       'Trends',
+      'Like for like',
       'Services by domain',
       'Completeness',
       'Warnings and commentary',

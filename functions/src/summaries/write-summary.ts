@@ -596,7 +596,7 @@ class SummaryWriter {
     this.titleRows(
       sheet,
       'Programme trends by quarter',
-      `Programme totals each quarter over the sites reporting that quarter (row 5), so a change between quarters can come from a site missing; the like-for-like table below compares the same sites. ${coverage.sentence}`,
+      `Programme totals each quarter over the sites reporting that quarter (row 5), so a change between quarters can come from a site missing; the Like for like sheet compares the same sites. ${coverage.sentence}`,
     );
     const quarters = this.summary.quarters;
     this.headerRow(sheet, 4, [
@@ -607,7 +607,7 @@ class SummaryWriter {
     ]);
     sheet.getColumn(1).width = 22;
     sheet.getColumn(2).width = 50;
-    for (let column = 3; column <= quarters.length + 3; column++) sheet.getColumn(column).width = 16;
+    for (let column = 3; column <= quarters.length + 3; column++) sheet.getColumn(column).width = 18;
     let row = 5;
     const reporting = sheet.getRow(row++);
     reporting.getCell(1).value = 'SITES';
@@ -661,11 +661,24 @@ class SummaryWriter {
       }
     }
 
-    // Like for like: each change between consecutive quarters over the sites that reported both.
-    row += 1;
-    sheet.getCell(row, 1).value = 'Like for like: each change over the same sites';
-    sheet.getCell(row, 1).font = { bold: true, size: 13, color: { argb: COLOURS.header } };
-    row++;
+    // Like for like, on its own sheet (so its header repeats on every printed page): each change between
+    // consecutive quarters over the sites that reported both.
+    this.likeForLikeSheet(quarters);
+  }
+
+  private likeForLikeSheet(quarters: readonly Period[]): void {
+    const sheet = this.sheet('Like for like', { frozenRows: 4, frozenColumns: 2 });
+    this.titleRows(
+      sheet,
+      'Like for like: each change between quarters over the same sites',
+      'Only the sites that reported a figure in both quarters count, so a missing or rejected return never looks like a rise or a fall. Rates are recomputed over those sites; their changes are in percentage points.',
+    );
+    sheet.getColumn(1).width = 22;
+    sheet.getColumn(2).width = 50;
+    [8, 8, 26, 16, 16, 16].forEach((width, index) => {
+      sheet.getColumn(3 + index).width = width;
+    });
+    let row = 4;
     this.headerRow(sheet, row++, [
       'ID',
       'Measure',
@@ -760,7 +773,12 @@ class SummaryWriter {
         const cell = this.input.completeness.find(
           (candidate) => candidate.site === site.code && candidate.period === period,
         );
-        const state = cell ? COMPLETENESS_LABELS[cell.state] : entry ? 'accepted' : 'missing';
+        const state =
+          cell && (cell.state !== 'missing' || !entry)
+            ? COMPLETENESS_LABELS[cell.state]
+            : entry
+              ? 'accepted'
+              : 'missing';
         const lines: Array<[string, string, string]> = [];
         const dictionary =
           this.summary.dictionaries.find((candidate) => candidate.version === entry?.dictionaryVersion) ??
@@ -781,8 +799,11 @@ class SummaryWriter {
           line.getCell(4).value = ruleId;
           line.getCell(5).value = ruleTitle;
           line.getCell(6).value = text;
+          for (const column of [1, 2, 3, 4]) line.getCell(column).alignment = { vertical: 'top' };
           line.getCell(5).alignment = wrap;
           line.getCell(6).alignment = wrap;
+          // Rows do not grow for wrapped text a spreadsheet did not lay out itself: about 100 characters a line.
+          line.height = Math.max(15, Math.ceil(Math.max(text.length / 100, ruleTitle.length / 42)) * 13 + 2);
         }
       }
     }
