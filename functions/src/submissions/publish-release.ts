@@ -224,8 +224,9 @@ export async function publishRelease(
     programme: reference.programme,
     scope,
     generatedAt: now,
+    benchmarks: reference.benchmarks,
     published: prepared.published,
-    release: { number, publishedBy: request.publishedBy, changes: prepared.changes, coverage: [] },
+    release: { number, publishedBy: request.publishedBy, changes: prepared.changes },
   } as const;
   const internal: InternalRecord = {
     version: 1,

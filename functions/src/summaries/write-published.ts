@@ -41,8 +41,6 @@ export interface PublishedReleaseNotes {
   readonly publishedBy: string;
   /** Plain sentences: what changed since the previous release and why; empty for a first release. */
   readonly changes: readonly string[];
-  /** Plain sentences on what the figures cover (sites and quarters). */
-  readonly coverage: readonly string[];
 }
 
 const PROGRAMME = 'PROGRAMME';
