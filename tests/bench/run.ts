@@ -167,6 +167,28 @@ try {
   );
   console.log('  Targets: ≤ 2 s and ≤ 300 MB.');
 
+  console.log('\nDisclosure audit (HiGHS LP), the four quarter releases and the year to date together');
+  for (const sites of [5, 200]) {
+    const script = join(import.meta.dirname, 'audit-measure.ts');
+    const run = JSON.parse(
+      execFileSync(process.execPath, ['--no-deprecation', '--import', 'tsx', script, String(sites)], {
+        encoding: 'utf8',
+        env: { ...process.env, NODE_OPTIONS: '' },
+      }),
+    ) as {
+      audit: number;
+      floor: number;
+      quantities: number;
+      lps: number;
+      unknowns: number;
+      maxRssMb: number;
+    };
+    console.log(
+      `  ${sites} sites × 4 quarters: ${ms(run.audit)} ms for ${run.quantities} protected quantities (${run.lps} LPs over ${run.unknowns} unknowns), ` +
+        `${(run.audit / run.floor).toFixed(1)}× building the releases' models (${ms(run.floor)} ms); peak ${run.maxRssMb.toFixed(0)} MB`,
+    );
+  }
+
   const returnFile = join(folder, 'cold-start-return.xlsx');
   writeFileSync(returnFile, filled);
   measureCliColdStart(returnFile);

@@ -105,8 +105,10 @@ describe.runIf(hasOpenpyxl)('the programme workbook', () => {
       'Money',
       'Indicators',
       'Trends',
+      'Like for like',
       'Services by domain',
       'Completeness',
+      'Warnings and commentary',
       'Data',
       'About',
     ]);
@@ -227,5 +229,29 @@ describe.runIf(hasOpenpyxl)('the published workbook', () => {
     expect(everything).not.toContain('@');
     for (const id of ['NOTE.HIGHLIGHTS', 'META.CONTACT_NAME', 'META.CONTACT_EMAIL'])
       expect(everything).not.toContain(id);
+  });
+});
+
+describe('the CSV export', () => {
+  it('leaves out the names and emails in returns unless asked for them', async () => {
+    const { tidyRows } = await import('../../functions/src/summaries/write-summary.js');
+    const returns: AcceptedReturn[] = SITES.map((site) => ({
+      site,
+      period: Q2,
+      dictionaryVersion: '2025-26',
+      submissionId: `${site}-q2`,
+      receivedAt: '2025-10-20T10:00:00Z',
+      values: validValues(site, '2025-26-Q2', 40),
+    }));
+    const { summary, cells } = build(returns);
+    const ids = (personalData: boolean) =>
+      new Set(
+        [...tidyRows(summary, reference.sites.sites, cells, { personalData })].map((row) => row.values[2]),
+      );
+    const personal = ['META.CONTACT_NAME', 'META.CONTACT_EMAIL', 'META.SIGNOFF_NAME'];
+    for (const id of personal) expect(ids(false).has(id), id).toBe(false);
+    for (const id of personal) expect(ids(true).has(id), id).toBe(true);
+    expect(ids(false).has('BF.DUE')).toBe(true);
+    expect(ids(false).has('META.SITE')).toBe(true);
   });
 });

@@ -169,7 +169,8 @@ describe('the local stack, as npm start runs it', () => {
     const csv = readFileSync(join(folder, 'q2.csv'), 'utf8');
     expect(csv.split('\r\n')[0]).toBe('Period,Site,Item ID,Item,Value,Status,Submission');
     expect(readFileSync(join(folder, 'q4.xlsx')).subarray(0, 2).toString()).toBe('PK');
-  });
+    // Five commands in fresh processes, one of them running the disclosure audit for the draft.
+  }, 60_000);
 
   it('stops cleanly on Ctrl-C and keeps the data for the next start', async () => {
     expect(await stop(local.child)).toBe(0);

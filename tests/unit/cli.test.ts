@@ -174,3 +174,20 @@ describe('returns validate', () => {
     expect(JSON.parse(stdout).properties.schemaVersion).toEqual({ type: 'number', const: 1 });
   });
 });
+
+describe('returns publish', () => {
+  it('asks for a quarter or a year, and says when the stack is not running, publishing nothing', async () => {
+    expect(await main(['publish'])).toBe(2);
+    expect(stderr).toMatch(/^returns: Give either --period or --year\.\nUsage: returns publish/);
+    stderr = '';
+    process.env.RETURNS_LOCAL_DIR = folder;
+    try {
+      expect(await main(['publish', '--period', '2025-26-Q3'])).toBe(2);
+      expect(stderr).toBe(
+        'returns: The local stack is not running. Start it with "npm start" in another terminal, then try again.\n',
+      );
+    } finally {
+      delete process.env.RETURNS_LOCAL_DIR;
+    }
+  });
+});

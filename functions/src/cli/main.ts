@@ -67,6 +67,11 @@ const COMMANDS: Record<string, CommandEntry> = {
       'Download the stored returns as tidy rows (CSV, JSON or xlsx), filtered by site, section and period.',
     load: async () => (await import('./export-command.js')).exportCommand,
   },
+  publish: {
+    summary:
+      'Publish a quarter or a year to date as a numbered release, after the disclosure audit clears it.',
+    load: async () => (await import('./publish-command.js')).publishCommand,
+  },
 };
 
 export async function main(argv: readonly string[]): Promise<number> {

@@ -12,6 +12,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoReleaseStore } from '../adapters/dynamodb-release-store.js';
 import { DynamoSubmissionStore } from '../adapters/dynamodb-submission-store.js';
 import { S3ReturnFiles } from '../adapters/s3-return-files.js';
 import { SesMailer } from '../adapters/ses-mailer.js';
@@ -42,6 +43,7 @@ export interface StackConnection {
   readonly bucket: string;
   readonly files: S3ReturnFiles;
   readonly store: DynamoSubmissionStore;
+  readonly releases: DynamoReleaseStore;
   close(): void;
 }
 
@@ -91,14 +93,15 @@ function connection(
   s3: S3Client,
   dynamodb: DynamoDBClient,
 ): StackConnection {
+  const documents = DynamoDBDocumentClient.from(dynamodb, {
+    marshallOptions: { removeUndefinedValues: true },
+  });
   return {
     where,
     bucket,
     files: new S3ReturnFiles(s3, bucket),
-    store: new DynamoSubmissionStore(
-      DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } }),
-      table,
-    ),
+    store: new DynamoSubmissionStore(documents, table),
+    releases: new DynamoReleaseStore(documents, table),
     close: () => {
       s3.destroy();
       dynamodb.destroy();

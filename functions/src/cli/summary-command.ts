@@ -17,12 +17,14 @@ import { cliReferenceData } from './reference.js';
 import { connectToStack } from './stack-connection.js';
 
 export const summaryCommand: Command = {
-  usage: 'returns summary (--period 2025-26-Q2 | --year 2025-26) [--published | --csv] --out FILE',
+  usage:
+    'returns summary (--period 2025-26-Q2 | --year 2025-26) [--published | --csv [--with-personal-data]] --out FILE',
   options: {
     period: { type: 'string' },
     year: { type: 'string' },
     published: { type: 'boolean', default: false },
     csv: { type: 'boolean', default: false },
+    'with-personal-data': { type: 'boolean', default: false },
     out: { type: 'string' },
   },
   async run(values) {
@@ -63,12 +65,17 @@ export const summaryCommand: Command = {
         bytes = Buffer.from(
           toCsv(
             TIDY_HEADINGS,
-            [...tidyRows(built.summary, reference.sites.sites, cells)].map((row) => row.values),
+            // Contact and sign-off names and emails only when asked for: a CSV travels further than the workbook.
+            [
+              ...tidyRows(built.summary, reference.sites.sites, cells, {
+                personalData: values['with-personal-data'] === true,
+              }),
+            ].map((row) => row.values),
           ),
           'utf8',
         );
       } else {
-        bytes = values.published ? built.published : built.programme;
+        bytes = values.published ? await built.published() : built.programme;
       }
       const written = await writeOutputFile(out, bytes);
       const what = values.year ? `${values.year} year to date` : describePeriod(period);

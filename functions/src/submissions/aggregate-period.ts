@@ -4,7 +4,8 @@
  * input: a quarter (from a ReturnAccepted event)
  * steps: read the year's current returns and submissions (one query) →
  *        summarise the year to this quarter → write summaries/{PERIOD}/
- *        programme.xlsx and published.xlsx → store the programme figures →
+ *        programme.xlsx (internal; figures leave the funder only as a release,
+ *        see publish-release.ts) → store the programme figures →
  *        read the current returns again, and start over if they changed
  * output: what was used
  *
@@ -48,9 +49,8 @@ export async function aggregatePeriod(
   for (let round = 1; round <= MAX_ROUNDS; round++) {
     const overview = await deps.store.yearOverview(year);
     const fingerprint = fingerprintOf(overview.current);
-    const { programme, published, figures, returns } = await buildSummaries(deps, period, overview);
+    const { programme, figures, returns } = await buildSummaries(deps, period, overview);
     await deps.files.write(`${KEYS.summaries(periodText)}programme.xlsx`, programme, XLSX);
-    await deps.files.write(`${KEYS.summaries(periodText)}published.xlsx`, published, XLSX);
     await deps.store.putAggregate({
       period: periodText,
       computedAt: deps.clock().toISOString(),
@@ -108,7 +108,8 @@ export async function buildSummaries(
     completeness: cells,
     benchmarks: reference.benchmarks,
   });
-  const published = await writePublishedWorkbook(common);
+  // A draft of the published workbook, made only when asked for (`returns summary --published`).
+  const published = () => writePublishedWorkbook({ ...common, benchmarks: reference.benchmarks });
   const last = summary.programmeQuarter.get(`${formatYear(period.startYear)}-Q${period.quarter}`);
   const figures = {
     quarter: last

@@ -6,6 +6,7 @@
  * local stack and in unit tests.
  */
 import type { FeedbackEmail } from '../feedback/feedback-email.js';
+import type { ReleaseRecord } from '../publication/release.js';
 import type { CurrentReturn, Submission, SubmissionStatus } from '../returns/submission.js';
 
 export interface StoredObject {
@@ -130,4 +131,18 @@ export interface Log {
   info(message: string, detail?: Record<string, unknown>): void;
   warn(message: string, detail?: Record<string, unknown>): void;
   error(message: string, detail?: Record<string, unknown>): void;
+}
+
+/**
+ * The release records. A release exists when its record does: the record is
+ * written last, with a condition on its number, so two publications at once
+ * give one release and a clear answer to the other.
+ */
+export interface ReleaseStore {
+  /** Every release of a quarter (`2025-26-Q3`) or a year to date (`2025-26`), oldest first. */
+  listReleases(period: string): Promise<ReleaseRecord[]>;
+  /** Records a release unless its number is taken; then says which release holds it. */
+  recordRelease(
+    record: ReleaseRecord,
+  ): Promise<{ readonly recorded: true } | { readonly recorded: false; readonly holder?: ReleaseRecord }>;
 }

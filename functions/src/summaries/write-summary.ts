@@ -17,6 +17,12 @@ import ExcelJS from 'exceljs';
 import type { Figure, IndicatorFigure, LevelFigures, ProgrammeSummary } from '../aggregation/aggregate.js';
 import type { CompletenessCell } from '../aggregation/completeness.js';
 import { COMPLETENESS_LABELS } from '../aggregation/completeness.js';
+import {
+  likeForLikeIndicator,
+  likeForLikeItem,
+  sitesReporting,
+  yearToDateCoverage,
+} from '../aggregation/coverage.js';
 import { AGGREGATION_MEANINGS } from '../dictionary/describe-dictionary.js';
 import type { Dictionary, Item } from '../dictionary/load-dictionary.js';
 import type { Question } from '../dictionary/schema.js';
@@ -48,7 +54,13 @@ const COLOURS = {
   worse: 'FFFFC7CE',
   similar: 'FFFFEB9C',
 };
-const FORMATS = { count: '#,##0', money: '"£"#,##0.00', percent: '0.0%', points: '+0.0%;-0.0%;0.0%' };
+/** Rate changes are differences of percentages: percentage points, written as such (the value is ×100). */
+const FORMATS = {
+  count: '#,##0',
+  money: '"£"#,##0.00',
+  percent: '0.0%',
+  points: '+0.0" pp";-0.0" pp";0.0" pp"',
+};
 /**
  * Shared style objects: exceljs caches a style by object identity, so giving
  * many cells the same object (never mutating it) saves serialising it per cell.
@@ -213,6 +225,7 @@ class SummaryWriter {
     this.trendsSheet();
     this.servicesSheet();
     this.completenessSheet();
+    this.commentarySheet();
     this.dataSheet();
     this.aboutSheet();
     this.current?.commit();
@@ -277,6 +290,15 @@ class SummaryWriter {
     sheet.getRow(row).height = 30;
   }
 
+  /** Why a site has no figures for the sheet's quarter: its completeness state, in words. */
+  private absentReturn(site: string): string {
+    if (this.input.scope === 'year') return 'missing';
+    const state = this.input.completeness.find(
+      (cell) => cell.site === site && cell.period === this.lastText,
+    )?.state;
+    return state === 'rejected' ? 'rejected' : state === 'not-yet-due' ? 'not yet due' : 'missing';
+  }
+
   private coverage(figure: { sites: number } | undefined): string {
     return `${figure?.sites ?? 0} of ${this.summary.sites.length} sites`;
   }
@@ -286,11 +308,13 @@ class SummaryWriter {
     cell: ExcelJS.Cell,
     figure: Figure | undefined,
     item: Item,
-    missingReturn: boolean,
+    missingReturn: boolean | string,
     total = false,
   ): void {
     if (missingReturn || figure?.value === undefined) {
-      cell.value = missingReturn ? 'missing' : figure?.notApplicable ? 'n/a' : 'not reported';
+      // A site with no accepted return: 'rejected', 'not yet due' or 'missing', as Completeness says.
+      const absent = typeof missingReturn === 'string' ? missingReturn : 'missing';
+      cell.value = missingReturn ? absent : figure?.notApplicable ? 'n/a' : 'not reported';
       cell.style = STYLES.absent as Partial<ExcelJS.Style>;
       if (!missingReturn && figure?.notApplicable) cell.note = figure.notApplicable;
     } else {
@@ -317,7 +341,7 @@ class SummaryWriter {
       [figure?.upper, STYLES.percent],
       [figure?.benchmark, STYLES.percent],
       [figure ? figure.comparison : undefined, STYLES.text],
-      [figure?.change, STYLES.points],
+      [figure?.change === undefined ? undefined : figure.change * 100, STYLES.points],
     ];
     values.forEach(([value, style], offset) => {
       if (value === undefined) return;
@@ -338,7 +362,7 @@ class SummaryWriter {
     let row = this.titleRows(
       sheet,
       title(this.input),
-      `Made on ${this.input.generatedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC from ${this.summary.returns.length} accepted returns. ${describePeriod(this.last)}: returns from ${returnsThisQuarter} of ${this.summary.sites.length} sites.`,
+      `Made on ${this.input.generatedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC from ${this.summary.returns.length} accepted returns. ${describePeriod(this.last)}: returns from ${returnsThisQuarter} of ${this.summary.sites.length} sites. ${yearToDateCoverage(this.summary).sentence}`,
     );
     if (returnsThisQuarter === 0) {
       sheet.getCell(row, 1).value =
@@ -463,7 +487,12 @@ class SummaryWriter {
       row.getCell(3).value = item.unit;
       sites.forEach((site, siteIndex) => {
         const level = this.siteLevel(site.code);
-        this.putFigure(row.getCell(4 + siteIndex), level?.items.get(item.id), item, level === undefined);
+        this.putFigure(
+          row.getCell(4 + siteIndex),
+          level?.items.get(item.id),
+          item,
+          level === undefined && this.absentReturn(site.code),
+        );
       });
       const total = programme?.items.get(item.id);
       this.putFigure(row.getCell(4 + sites.length), total, item, false, true);
@@ -494,7 +523,7 @@ class SummaryWriter {
       'Upper 95%',
       'England',
       'Compared with England',
-      'Change since last quarter',
+      'Change since last quarter (percentage points, all sites reporting)',
     ];
     this.headerRow(sheet, 4, headings);
     [40, 16, 14, 12, 12, 12, 10, 10, 10, 10, 16, 14].forEach((width, index) => {
@@ -520,6 +549,30 @@ class SummaryWriter {
           line.commit();
         }
       }
+      // The year to date, with its own interval and England comparison (the year's benchmark).
+      const covered = yearToDateCoverage(this.summary);
+      for (const site of [...this.summary.sites, 'Programme']) {
+        const figure =
+          site === 'Programme'
+            ? this.summary.programmeYearToDate.indicators.get(indicator.id)
+            : this.summary.siteYearToDate.get(site)?.indicators.get(indicator.id);
+        const line = sheet.getRow(row++);
+        line.getCell(1).value = indicator.label;
+        line.getCell(2).value = indicator.id;
+        line.getCell(3).value = site === 'Programme' ? 'Programme' : siteName(site);
+        const quarters =
+          site === 'Programme'
+            ? `${covered.siteQuarters.length} of ${covered.possible} site-quarters`
+            : this.summary.returns
+                .filter((entry) => entry.site === site)
+                .map((entry) => `Q${entry.period.quarter}`)
+                .sort()
+                .join(', ') || 'no accepted returns';
+        line.getCell(4).value = `Year to date (${quarters})`;
+        if (figure) this.putIndicator(line, 5, { ...figure, change: undefined } as IndicatorFigure);
+        else line.getCell(5).value = 'missing';
+        line.commit();
+      }
     }
     sheet.autoFilter = { from: { row: 4, column: 1 }, to: { row: row - 1, column: headings.length } };
     this.flagFormatting(sheet, `K5:K${Math.max(5, row - 1)}`);
@@ -527,22 +580,36 @@ class SummaryWriter {
 
   private trendsSheet(): void {
     const sheet = this.sheet('Trends', { frozenRows: 4, frozenColumns: 2 });
+    const coverage = yearToDateCoverage(this.summary);
     this.titleRows(
       sheet,
       'Programme trends by quarter',
-      'Programme totals each quarter; indicators recomputed from summed numerators and denominators.',
+      `Programme totals each quarter over the sites reporting that quarter (row 5), so a change between quarters can come from a site missing; the Like for like sheet compares the same sites. ${coverage.sentence}`,
     );
     const quarters = this.summary.quarters;
     this.headerRow(sheet, 4, [
       'ID',
       'Measure',
       ...quarters.map((quarter) => describePeriod(quarter)),
-      'Year to date',
+      `Year to date (${coverage.siteQuarters.length} of ${coverage.possible} site-quarters)`,
     ]);
     sheet.getColumn(1).width = 22;
     sheet.getColumn(2).width = 50;
-    for (let column = 3; column <= quarters.length + 3; column++) sheet.getColumn(column).width = 14;
+    for (let column = 3; column <= quarters.length + 3; column++) sheet.getColumn(column).width = 18;
     let row = 5;
+    const reporting = sheet.getRow(row++);
+    reporting.getCell(1).value = 'SITES';
+    reporting.getCell(2).value = 'Sites reporting (accepted return)';
+    reporting.font = { bold: true };
+    quarters.forEach((quarter, index) => {
+      const sites = sitesReporting(this.summary, quarter);
+      const cell = reporting.getCell(3 + index);
+      cell.value = `${sites.length} of ${this.summary.sites.length}`;
+      if (sites.length < this.summary.sites.length) {
+        cell.note = `Not included: ${this.summary.sites.filter((site) => !sites.includes(site)).join(', ')}`;
+      }
+    });
+    reporting.getCell(3 + quarters.length).value = `${coverage.siteQuarters.length} of ${coverage.possible}`;
     for (const item of this.numericItems()) {
       const line = sheet.getRow(row++);
       line.getCell(1).value = item.id;
@@ -581,6 +648,154 @@ class SummaryWriter {
         line.getCell(3 + quarters.length).numFmt = FORMATS.percent;
       }
     }
+
+    // Like for like, on its own sheet (so its header repeats on every printed page): each change between
+    // consecutive quarters over the sites that reported both.
+    this.likeForLikeSheet(quarters);
+  }
+
+  private likeForLikeSheet(quarters: readonly Period[]): void {
+    const sheet = this.sheet('Like for like', { frozenRows: 4, frozenColumns: 2 });
+    this.titleRows(
+      sheet,
+      'Like for like: each change between quarters over the same sites',
+      'Only the sites that reported a figure in both quarters count, so a missing or rejected return never looks like a rise or a fall. Rates are recomputed over those sites; their changes are in percentage points.',
+    );
+    sheet.getColumn(1).width = 22;
+    sheet.getColumn(2).width = 50;
+    [8, 8, 26, 16, 16, 16].forEach((width, index) => {
+      sheet.getColumn(3 + index).width = width;
+    });
+    let row = 4;
+    this.headerRow(sheet, row++, [
+      'ID',
+      'Measure',
+      'From',
+      'To',
+      'Sites in both',
+      'From (same sites)',
+      'To (same sites)',
+      'Change (rates: percentage points)',
+    ]);
+    for (let index = 1; index < quarters.length; index++) {
+      const before = quarters[index - 1] as Period;
+      const after = quarters[index] as Period;
+      const put = (
+        id: string,
+        label: string,
+        result: ReturnType<typeof likeForLikeItem>,
+        kind: 'count' | 'money' | 'rate',
+      ) => {
+        const line = sheet.getRow(row++);
+        line.getCell(1).value = id;
+        line.getCell(2).value = label;
+        line.getCell(3).value = `Q${before.quarter}`;
+        line.getCell(4).value = `Q${after.quarter}`;
+        line.getCell(5).value = result.sites.length === 0 ? 'none' : result.sites.join(', ');
+        const format = kind === 'rate' ? FORMATS.percent : kind === 'money' ? FORMATS.money : FORMATS.count;
+        if (result.before !== undefined) {
+          line.getCell(6).value = result.before;
+          line.getCell(6).numFmt = format;
+        }
+        if (result.after !== undefined) {
+          line.getCell(7).value = result.after;
+          line.getCell(7).numFmt = format;
+        }
+        if (result.change !== undefined) {
+          line.getCell(8).value = kind === 'rate' ? result.change * 100 : result.change;
+          line.getCell(8).numFmt = kind === 'rate' ? FORMATS.points : format;
+        }
+      };
+      for (const item of this.numericItems()) {
+        if (item.aggregation === 'text') continue;
+        put(
+          item.id,
+          item.label,
+          likeForLikeItem(this.summary, item, before, after),
+          item.type === 'money' ? 'money' : 'count',
+        );
+      }
+      for (const indicator of this.dictionary.indicators) {
+        put(
+          indicator.id,
+          `${indicator.label} (rate)`,
+          likeForLikeIndicator(this.summary, indicator, before, after),
+          'rate',
+        );
+      }
+    }
+  }
+
+  /**
+   * Warnings and what sites said: for each site's return of the sheet's quarter
+   * (or each quarter of the year), its state, each explanation row with the
+   * rule it explains, and its highlights. Text from returns is written as text.
+   */
+  private commentarySheet(): void {
+    const sheet = this.sheet('Warnings and commentary', { frozenRows: 4, frozenColumns: 2 });
+    this.titleRows(
+      sheet,
+      'Warnings and commentary',
+      'What each site explained and said in its return. "Accepted with unexplained warnings" returns have warnings with no explanation row: see each site’s feedback report.',
+    );
+    this.headerRow(sheet, 4, [
+      'Site',
+      'Quarter',
+      'Return',
+      'Rule',
+      'What the rule checks',
+      'What the site said',
+    ]);
+    [22, 12, 30, 8, 40, 90].forEach((width, index) => {
+      sheet.getColumn(index + 1).width = width;
+    });
+    const quarters = this.input.scope === 'quarter' ? [this.last] : this.summary.quarters;
+    const wrap = { wrapText: true, vertical: 'top' } as const;
+    let row = 5;
+    for (const quarter of quarters) {
+      const period = formatPeriod(quarter);
+      for (const site of this.input.sites.filter((entry) => this.summary.sites.includes(entry.code))) {
+        const entry = this.summary.returns.find(
+          (candidate) => candidate.site === site.code && formatPeriod(candidate.period) === period,
+        );
+        const cell = this.input.completeness.find(
+          (candidate) => candidate.site === site.code && candidate.period === period,
+        );
+        const state =
+          cell && (cell.state !== 'missing' || !entry)
+            ? COMPLETENESS_LABELS[cell.state]
+            : entry
+              ? 'accepted'
+              : 'missing';
+        const lines: Array<[string, string, string]> = [];
+        const dictionary =
+          this.summary.dictionaries.find((candidate) => candidate.version === entry?.dictionaryVersion) ??
+          this.dictionary;
+        for (const explanation of entry?.values.tables.EXPLANATIONS ?? []) {
+          const ruleId = String(explanation.RULE ?? '');
+          lines.push([ruleId, dictionary.rule(ruleId)?.title ?? '', String(explanation.TEXT ?? '')]);
+        }
+        const highlights = entry?.values.items['NOTE.HIGHLIGHTS'];
+        if (typeof highlights === 'string' && highlights.trim() !== '')
+          lines.push(['', 'Highlights', highlights]);
+        if (lines.length === 0) lines.push(['', '', entry ? 'No explanations or highlights.' : '']);
+        for (const [ruleId, ruleTitle, text] of lines) {
+          const line = sheet.getRow(row++);
+          line.getCell(1).value = site.shortName;
+          line.getCell(2).value = `Q${quarter.quarter}`;
+          line.getCell(3).value = state;
+          line.getCell(4).value = ruleId;
+          line.getCell(5).value = ruleTitle;
+          line.getCell(6).value = text;
+          for (const column of [1, 2, 3, 4]) line.getCell(column).alignment = { vertical: 'top' };
+          line.getCell(5).alignment = wrap;
+          line.getCell(6).alignment = wrap;
+          // Rows do not grow for wrapped text a spreadsheet did not lay out itself: about 100 characters a line.
+          line.height = Math.max(15, Math.ceil(Math.max(text.length / 100, ruleTitle.length / 42)) * 13 + 2);
+        }
+      }
+    }
+    sheet.autoFilter = { from: { row: 4, column: 1 }, to: { row: Math.max(4, row - 1), column: 6 } };
   }
 
   private servicesSheet(): void {
@@ -768,11 +983,27 @@ class SummaryWriter {
 /** The issue's tidy shape (period, site, item ID, label, value, status), plus the submission for tracing. */
 export const TIDY_HEADINGS = ['Period', 'Site', 'Item ID', 'Item', 'Value', 'Status', 'Submission'];
 
-/** One row per reported value of every current return: the Data sheet, and the CSV export. */
+/**
+ * Personal data in a return: the people it names and how to reach them. Every
+ * email item, and every text item of the section that holds the site item (the
+ * "about this return" section: contact and sign-off names). Commentary is not
+ * contact data and stays.
+ */
+export function isPersonalData(dictionary: Dictionary, item: Item): boolean {
+  if (item.type === 'email') return true;
+  const siteSection = dictionary.itemsOfType('site')[0]?.section;
+  return item.type === 'text' && siteSection !== undefined && item.section === siteSection;
+}
+
+/**
+ * One row per reported value of every current return: the Data sheet (internal,
+ * everything), and the CSV export (no personal data unless asked for).
+ */
 export function* tidyRows(
   summary: ProgrammeSummary,
   _sites: readonly Site[],
   cells: readonly CompletenessCell[],
+  options: { readonly personalData: boolean } = { personalData: true },
 ): Generator<{ values: Array<string | number>; money: boolean }> {
   const statusOf = new Map(cells.map((cell) => [`${cell.site} ${cell.period}`, cell]));
   for (const entry of summary.returns) {
@@ -784,6 +1015,7 @@ export function* tidyRows(
     for (const item of dictionary.items) {
       const value = entry.values.items[item.id];
       if (value === undefined) continue;
+      if (!options.personalData && isPersonalData(dictionary, item)) continue;
       yield {
         values: [
           period,
