@@ -11,7 +11,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { JWK } from 'jose';
-import Provider from 'oidc-provider';
+import type ProviderClass from 'oidc-provider';
 import { escapeHtml } from '../portal/html.js';
 import { STAFF_GROUP, siteGroup } from '../portal/principal.js';
 import type { SiteRegistry } from '../programme/sites.js';
@@ -86,69 +86,79 @@ export async function startLocalSignIn(options: LocalSignInOptions): Promise<Loc
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const accessTokenSeconds = options.accessTokenSeconds ?? 300;
 
-  const provider = new Provider(issuer, {
-    clients: [
-      {
-        client_id: options.clientId,
-        token_endpoint_auth_method: 'none',
-        redirect_uris: [...options.redirectUris],
-        grant_types: ['authorization_code', 'refresh_token'],
-        response_types: ['code'],
-      },
-    ],
-    jwks: { keys: [signingKey] },
-    cookies: { keys: [randomBytes(32).toString('hex')] },
-    scopes: ['openid', 'email'],
-    claims: { openid: ['sub'], email: ['email', 'email_verified', 'name'] },
-    // Cognito puts the email in the ID token; so does this.
-    conformIdTokenClaims: false,
-    findAccount: async (_ctx: unknown, id: string) => {
-      const user = byId.get(id);
-      if (!user) return undefined;
-      return {
-        accountId: id,
-        claims: async () => ({ sub: id, email: user.email, email_verified: true, name: user.name }),
-      };
-    },
-    features: {
-      devInteractions: { enabled: false },
-      resourceIndicators: {
-        enabled: true,
-        defaultResource: async () => RESOURCE,
-        useGrantedResource: async () => true,
-        getResourceServerInfo: async () => ({
-          scope: 'openid email',
-          accessTokenTTL: accessTokenSeconds,
-          accessTokenFormat: 'jwt',
-          jwt: { sign: { alg: 'RS256' } },
-        }),
-      },
-    },
-    // As Cognito does for the code flow: a refresh token always, without asking for offline_access.
-    issueRefreshToken: async (_ctx: unknown, client: { grantTypeAllowed(type: string): boolean }) =>
-      client.grantTypeAllowed('refresh_token'),
-    extraTokenClaims: async (_ctx: unknown, token: { kind: string; accountId: string }) => {
-      if (token.kind !== 'AccessToken') return undefined;
-      const user = byId.get(token.accountId);
-      return { token_use: 'access', username: token.accountId, 'cognito:groups': [...(user?.groups ?? [])] };
-    },
-    ttl: {
-      AccessToken: accessTokenSeconds,
-      IdToken: accessTokenSeconds,
-      RefreshToken: 8 * 3600,
-      Session: 8 * 3600,
-      Grant: 8 * 3600,
-      Interaction: 600,
-    },
-    interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
-    renderError: async (ctx: { type: string; body: string }, out: Record<string, string>) => {
-      ctx.type = 'html';
-      ctx.body = page(
-        'Sign-in problem',
-        `<h1>Sign-in problem</h1><p>${escapeHtml(out.error_description ?? out.error ?? 'Something went wrong')}.</p>`,
-      );
-    },
-  });
+  const Provider = await quietly(async () => (await import('oidc-provider')).default);
+  const provider: ProviderClass = await quietly(
+    async () =>
+      new Provider(issuer, {
+        clients: [
+          {
+            client_id: options.clientId,
+            token_endpoint_auth_method: 'none',
+            redirect_uris: [...options.redirectUris],
+            grant_types: ['authorization_code', 'refresh_token'],
+            response_types: ['code'],
+          },
+        ],
+        jwks: { keys: [signingKey] },
+        cookies: { keys: [randomBytes(32).toString('hex')] },
+        scopes: ['openid', 'email'],
+        claims: { openid: ['sub'], email: ['email', 'email_verified', 'name'] },
+        // Cognito puts the email in the ID token; so does this.
+        conformIdTokenClaims: false,
+        findAccount: async (_ctx: unknown, id: string) => {
+          const user = byId.get(id);
+          if (!user) return undefined;
+          return {
+            accountId: id,
+            claims: async () => ({ sub: id, email: user.email, email_verified: true, name: user.name }),
+          };
+        },
+        features: {
+          devInteractions: { enabled: false },
+          resourceIndicators: {
+            enabled: true,
+            defaultResource: async () => RESOURCE,
+            useGrantedResource: async () => true,
+            getResourceServerInfo: async () => ({
+              scope: 'openid email',
+              accessTokenTTL: accessTokenSeconds,
+              accessTokenFormat: 'jwt',
+              jwt: { sign: { alg: 'RS256' } },
+            }),
+          },
+        },
+        // As Cognito does for the code flow: a refresh token always, without asking for offline_access.
+        issueRefreshToken: async (_ctx: unknown, client: { grantTypeAllowed(type: string): boolean }) =>
+          client.grantTypeAllowed('refresh_token'),
+        extraTokenClaims: async (_ctx: unknown, token: { kind: string; accountId: string }) => {
+          if (token.kind !== 'AccessToken') return undefined;
+          const user = byId.get(token.accountId);
+          return {
+            token_use: 'access',
+            username: token.accountId,
+            'cognito:groups': [...(user?.groups ?? [])],
+          };
+        },
+        ttl: {
+          AccessToken: accessTokenSeconds,
+          IdToken: accessTokenSeconds,
+          RefreshToken: 8 * 3600,
+          Session: 8 * 3600,
+          Grant: 8 * 3600,
+          Interaction: 600,
+        },
+        interactions: {
+          url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}`,
+        },
+        renderError: async (ctx: { type: string; body: string }, out: Record<string, string>) => {
+          ctx.type = 'html';
+          ctx.body = page(
+            'Sign-in problem',
+            `<h1>Sign-in problem</h1><p>${escapeHtml(out.error_description ?? out.error ?? 'Something went wrong')}.</p>`,
+          );
+        },
+      }),
+  );
   const providerCallback = provider.callback();
 
   const interactions = async (request: IncomingMessage, response: ServerResponse): Promise<boolean> => {
@@ -214,6 +224,23 @@ export async function startLocalSignIn(options: LocalSignInOptions): Promise<Loc
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * oidc-provider warns, on import, that Node 20 is not its supported runtime
+ * (it runs correctly on it, as the tests show) and that its in-memory store
+ * is for development: both true and expected here, and noise in npm start.
+ */
+async function quietly<T>(load: () => Promise<T>): Promise<T> {
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    if (!String(args[0]).startsWith('oidc-provider WARNING')) warn(...args);
+  };
+  try {
+    return await load();
+  } finally {
+    console.warn = warn;
+  }
 }
 
 function readBody(request: IncomingMessage): Promise<string> {
