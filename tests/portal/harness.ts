@@ -98,12 +98,12 @@ export function parseUploadForm(page: string): { action: string; fields: Map<str
   if (!form) throw new Error('the page has no upload form');
   const fields = new Map<string, string>();
   for (const input of form[0].matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
-    fields.set(unescape(input[1] as string), unescape(input[2] as string));
+    fields.set(unescapeHtml(input[1] as string), unescapeHtml(input[2] as string));
   }
-  return { action: unescape(form[1] as string), fields };
+  return { action: unescapeHtml(form[1] as string), fields };
 }
 
-function unescape(text: string): string {
+function unescapeHtml(text: string): string {
   return text.replace(
     /&(amp|lt|gt|quot|#39);/g,
     (_, entity: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'" })[entity] as string,
