@@ -492,7 +492,8 @@ export function createPortal(deps: PortalDeps): {
       `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; font-src 'none'; form-action ${formTargets}; frame-ancestors 'none'; base-uri 'none'`,
     );
     c.header('x-content-type-options', 'nosniff');
-    c.header('referrer-policy', 'no-referrer');
+    // Not no-referrer: with it Chromium sends `Origin: null` on the portal's own form posts, which the CSRF check refuses.
+    c.header('referrer-policy', 'same-origin');
     c.header('x-frame-options', 'DENY');
     c.header('cross-origin-opener-policy', 'same-origin');
     c.header('permissions-policy', 'camera=(), microphone=(), geolocation=()');

@@ -42,9 +42,15 @@ export function templateChoices(reference: ReferenceData, now: Date): TemplateCh
     });
   }
   const pick = suggested ?? periodContaining(today);
-  return choices
-    .map((choice) => ({ ...choice, suggested: choice.period === formatPeriod(pick) }))
-    .sort((a, b) => comparePeriods(parsed(b.period), parsed(a.period)));
+  return (
+    choices
+      .map((choice) => ({ ...choice, suggested: choice.period === formatPeriod(pick) }))
+      // The quarter due next first, then the rest newest first.
+      .sort(
+        (a, b) =>
+          Number(b.suggested) - Number(a.suggested) || comparePeriods(parsed(b.period), parsed(a.period)),
+      )
+  );
 }
 
 function parsed(text: string): Period {
