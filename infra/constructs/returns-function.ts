@@ -50,6 +50,8 @@ export interface ReturnsFunctionProps<S extends z.ZodObject> {
   readonly memoryMb: number;
   readonly timeout: Duration;
   readonly reservedConcurrentExecutions?: number;
+  /** Further files the handler reads at run time, copied beside the bundle: repository path → bundle path. */
+  readonly bundledFiles?: ReadonlyArray<{ readonly from: string; readonly to: string }>;
 }
 
 export class ReturnsFunction<S extends z.ZodObject> extends Construct {
@@ -120,6 +122,10 @@ export class ReturnsFunction<S extends z.ZodObject> extends Construct {
           afterBundling: (inputDir: string, outputDir: string) => [
             `cp -R "${inputDir}/templates" "${outputDir}/templates"`,
             `rm -rf "${outputDir}/templates/generated"`,
+            ...(props.bundledFiles ?? []).flatMap(({ from, to }) => [
+              `mkdir -p "$(dirname "${outputDir}/${to}")"`,
+              `cp "${inputDir}/${from}" "${outputDir}/${to}"`,
+            ]),
           ],
         },
       },

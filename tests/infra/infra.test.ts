@@ -10,5 +10,6 @@ import './storage.checks.js';
 import './processing.checks.js';
 import './bundles.checks.js';
 import './cdk-nag.checks.js';
+import './portal.checks.js';
 
 afterAll(removeAssemblies);

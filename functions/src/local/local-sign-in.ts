@@ -12,8 +12,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { JWK } from 'jose';
 import type ProviderClass from 'oidc-provider';
+import { STAFF_GROUP, siteGroup } from '../config/access-groups.js';
 import { escapeHtml } from '../portal/html.js';
-import { STAFF_GROUP, siteGroup } from '../portal/principal.js';
 import type { SiteRegistry } from '../programme/sites.js';
 
 export interface DemoUser {

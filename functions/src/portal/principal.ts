@@ -4,15 +4,8 @@
  * Anyone else (no group, several sites, a site and staff at once) is signed in
  * but may see nothing: deny by default, and never guess which site was meant.
  */
+import { SITE_GROUP_PREFIX, STAFF_GROUP } from '../config/access-groups.js';
 import type { SiteRegistry } from '../programme/sites.js';
-
-export const STAFF_GROUP = 'funder-staff';
-const SITE_GROUP_PREFIX = 'site-';
-
-/** The Cognito group of a site: `site-BLK`. Shared with the CDK app, which creates them. */
-export function siteGroup(code: string): string {
-  return `${SITE_GROUP_PREFIX}${code}`;
-}
 
 export type Principal =
   | { readonly kind: 'site'; readonly site: string; readonly username: string; readonly displayName: string }
