@@ -10,7 +10,7 @@
  * Screenshots go to the system's temporary folder; UPDATE_SCREENSHOTS=1 writes
  * them to docs/portal-*.png for the README instead.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,6 +36,19 @@ const hasChromium = (() => {
 })();
 
 const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS ? 'docs' : join(tmpdir(), 'portal-screenshots');
+/** The pages the README shows; the others are screenshotted only to the temporary folder. */
+const README_PAGES = new Set([
+  'start',
+  'your-returns-after',
+  'templates',
+  'upload',
+  'checking',
+  'submission-with-errors',
+  'submission-accepted',
+  'releases',
+  'staff-completeness',
+  'not-found',
+]);
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 type Mode = 'mouse' | 'keyboard' | 'no-js';
@@ -116,6 +129,7 @@ async function audit(page: Page, mode: Mode, name: string): Promise<void> {
     ),
   ).toEqual([]);
   audited.add(name);
+  if (SCREENSHOTS === 'docs' && !README_PAGES.has(name)) return;
   await page.screenshot({ path: join(SCREENSHOTS, `portal-${name}.png`), fullPage: true });
 }
 
@@ -205,7 +219,7 @@ async function journey(mode: Mode, seed: number): Promise<void> {
     await page.waitForURL(/\/interaction\//);
     await activate(page, mode, /Sign in as Blackpool demo user/, 'button');
     await page.waitForURL(/\/returns$/);
-    await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toContain('Your returns');
+    await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toContain('Your returns');
     await audit(page, mode, 'your-returns');
 
     await activate(page, mode, /^Templates$/);
@@ -227,7 +241,7 @@ async function journey(mode: Mode, seed: number): Promise<void> {
     await audit(page, mode, 'upload');
     await chooseFile(page, mode, await fillTemplate(template, broken));
     await upload(page, mode);
-    const rejected = await page.locator('main').innerText();
+    const rejected = await page.locator('main').textContent();
     expect(rejected).toContain('Not accepted');
     expect(rejected).toMatch(/Errors: these must be fixed/);
     expect(rejected).toMatch(/Breastfeeding at 6–8 weeks/);
@@ -239,7 +253,7 @@ async function journey(mode: Mode, seed: number): Promise<void> {
 
     await chooseFile(page, mode, await fillTemplate(template, values));
     await upload(page, mode);
-    const accepted = await page.locator('main').innerText();
+    const accepted = await page.locator('main').textContent();
     expect(accepted).toMatch(/Accepted/);
     expect(accepted).not.toContain('Not accepted');
     await audit(page, mode, 'submission-accepted');
@@ -249,7 +263,7 @@ async function journey(mode: Mode, seed: number): Promise<void> {
       await audit(page, mode, 'your-returns-after');
       const notFound = await page.goto(`${harness.url}${bfdSubmission}`);
       expect(notFound?.status()).toBe(404);
-      await expect(page.locator('h1').innerText()).resolves.toBe('Page not found');
+      await expect(page.locator('h1').textContent()).resolves.toBe('Page not found');
       await audit(page, mode, 'not-found');
       await page.goto(`${harness.url}/releases`);
       await audit(page, mode, 'releases');
@@ -281,7 +295,7 @@ describe.runIf(hasChromium)('the portal in a real browser', () => {
       await page.goto(`${harness.url}/staff?year=2025-26`);
       await audit(page, 'mouse', 'staff-completeness');
       await page.getByRole('link', { name: /Better Start Bradford 2025-26-Q2/ }).click();
-      await expect(page.locator('h1').innerText()).resolves.toContain('2025-26 Q2 return');
+      await expect(page.locator('h1').textContent()).resolves.toContain('2025-26 Q2 return');
       await expect(page.locator('form[data-upload-form]').count()).resolves.toBe(0);
     } finally {
       await context.close();

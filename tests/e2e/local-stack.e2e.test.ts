@@ -21,6 +21,9 @@ const env = {
   LOCAL_S3_PORT: '0',
   LOCAL_DYNAMODB_PORT: '0',
   LOCAL_SES_PORT: '0',
+  LOCAL_PORTAL_PORT: '0',
+  LOCAL_SIGN_IN_PORT: '0',
+  LOCAL_UPLOAD_PORT: '0',
 };
 
 function startLocal(): Promise<{ child: ChildProcess; output: () => string }> {

@@ -200,6 +200,28 @@ describe('the access matrix', () => {
     expect(outcome(await request(undefined, method, row.path(), cookie))).toBe(row.expect.anonymous);
   });
 
+  it('an expired access token is renewed with the refresh token, without signing in again', async () => {
+    const refresh = [...blk.cookies].find(([name]) => name === 'portal-refresh');
+    expect(refresh).toBeDefined();
+    const expired = await harness.sessionWith(
+      await harness.mint({}, { expiresIn: Math.floor(Date.now() / 1000) - 120 }),
+    );
+    const response = await fetch(`${harness.url}/returns`, {
+      headers: { cookie: `${expired}; portal-refresh=${refresh?.[1]}` },
+      redirect: 'manual',
+    });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain('Your returns');
+    const renewed = response.headers.getSetCookie().find((cookie) => cookie.startsWith('portal-session='));
+    const session = await unseal<{ accessToken: string }>(
+      harness.portal.sessionKey,
+      'session',
+      renewed?.split(';')[0]?.slice('portal-session='.length),
+    );
+    expect(session?.accessToken).toBeDefined();
+    expect(session?.accessToken).not.toBe(expired);
+  });
+
   it('a session cookie sealed with another key counts for nothing', async () => {
     const response = await fetch(`${harness.url}/returns`, {
       headers: { cookie: 'portal-session=eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0..AAAA.BBBB.CCCC' },

@@ -164,7 +164,7 @@ ${view.checksNotRun.length > 0 ? html`<h2 class="govuk-heading-s">Not checked</h
 ${view.canDownloadAnnotated ? html`<li><a class="govuk-link" href="${base}/annotated" download>Download your file with the problems marked</a> (each problem cell highlighted, with a note, and a Feedback sheet)</li>` : ''}
 ${view.canDownloadOriginal ? html`<li><a class="govuk-link" href="${base}/original" download>Download the file as you sent it</a></li>` : ''}
 </ul>
-${correction ? uploadForm(correction, maxBytes, 'Upload a corrected file') : ''}`;
+${correction ? uploadForm(correction, maxBytes, submission.status === 'rejected' ? 'Upload a corrected file' : 'Upload a new version of this return') : ''}`;
 }
 
 export function templatesPage(choices: readonly TemplateChoice[], siteName: string): SafeHtml {
