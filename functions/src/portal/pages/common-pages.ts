@@ -63,17 +63,16 @@ export function accessibilityPage(programme: Programme): SafeHtml {
 <h1 class="govuk-heading-l">Accessibility statement</h1>
 <p class="govuk-body">${programme.funder} runs this service and wants as many people as possible to be able to use it. You should be able to:</p>
 <ul class="govuk-list govuk-list--bullet">
-<li>use every page with a keyboard alone, and with a screen reader;</li>
-<li>zoom to 400% without text spilling off the screen;</li>
+<li>use every page with a keyboard alone;</li>
 <li>use every page with JavaScript turned off (a page that is waiting for a result has a "Check again" button);</li>
 <li>tell a return's status from its words, not from its colour alone.</li>
 </ul>
 <h2 class="govuk-heading-m">How we test it</h2>
-<p class="govuk-body">Every page is checked automatically with axe-core in a real browser, walked through by keyboard alone, and used once with JavaScript disabled, each time the software changes. The pages use the accessible patterns of the GOV.UK Design System (govuk-frontend).</p>
+<p class="govuk-body">Every page is checked automatically with axe-core in a real browser, walked through by keyboard alone, and used once with JavaScript disabled, each time the software changes. The pages use the patterns of the GOV.UK Design System (govuk-frontend), which are built to work with screen readers and at high zoom. The service has not yet had an independent accessibility audit.</p>
 <h2 class="govuk-heading-m">What is not yet accessible</h2>
 <p class="govuk-body">The return itself is an Excel workbook. Its input cells carry names, data validation and notes that screen readers announce, but a workbook is harder to use with assistive technology than a web form.</p>
 <h2 class="govuk-heading-m">Reporting a problem</h2>
-<p class="govuk-body">If you find a problem, or need the information in another format, email <a class="govuk-link" href="mailto:${programme.helpEmail}">${programme.helpEmail}</a>. We will reply within 5 working days.</p>`;
+<p class="govuk-body">If you find a problem, or need the information in another format, email <a class="govuk-link" href="mailto:${programme.helpEmail}">${programme.helpEmail}</a>.</p>`;
 }
 
 export function privacyPage(programme: Programme): SafeHtml {
@@ -88,7 +87,7 @@ export function privacyPage(programme: Programme): SafeHtml {
 </ul>
 <p class="govuk-body">Returns hold counts of people, never names or other details of individual children or families. Do not put personal details in the commentary.</p>
 <h2 class="govuk-heading-m">How long we keep it</h2>
-<p class="govuk-body">Returns, their results and the record of who sent them are kept for the life of the programme and 6 years after, as the grant agreement requires. Sign-in cookies last until you sign out or for at most 12 hours. Accounts are removed when the partnership tells us someone has left.</p>
+<p class="govuk-body">Every file you send, as you sent it, its result and the record of who sent it are kept for the life of the programme: they are the evidence behind the programme's figures. The copies with the problems marked, and the detailed reports, are deleted after a period the funder sets. Sign-in cookies last until you sign out, or for at most 12 hours. Accounts are removed when the partnership tells the funder someone has left.</p>
 <h2 class="govuk-heading-m">Cookies</h2>
 <p class="govuk-body">The portal sets only the cookies that keep you signed in and protect your forms. They are essential, so we do not ask for consent; there are no analytics or advertising cookies.</p>
 <h2 class="govuk-heading-m">Your rights</h2>
