@@ -10,7 +10,6 @@ import { join, resolve } from 'node:path';
 import { jsonLog } from '../adapters/json-log.js';
 import { UsageError } from '../errors.js';
 import { loadDemo } from '../local/demo.js';
-import { startPortalBesideStack } from '../local/local-portal.js';
 import { LOCAL_DEFAULTS, startLocalStack } from '../local/local-stack.js';
 import type { Log } from '../submissions/ports.js';
 import type { Command } from './main.js';
@@ -35,6 +34,8 @@ export const localCommand: Command = {
     const stack = await startLocalStack({ reference, log, dataDir, ports }).catch((cause: Error) => {
       throw new UsageError(cause.message, { cause });
     });
+    // Loaded here, not at the top: every other returns command would otherwise pay for the portal's imports.
+    const { startPortalBesideStack } = await import('../local/local-portal.js');
     const portal = await startPortalBesideStack(stack, reference, log).catch(async (cause: Error) => {
       await stack.stop();
       throw new UsageError(`The portal could not start: ${cause.message}`, { cause });
