@@ -110,6 +110,14 @@ describe('the local stack, as npm start runs it', () => {
     expect(status.stdout).toMatch(/Bradford\s+accepted \(late\)\s+rejected \(late\)\s+missing/);
   });
 
+  it('starts the portal beside the stack and writes its address into stack.json', async () => {
+    expect(stack.portal).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const start = await fetch(`${stack.portal}/`);
+    expect(start.status).toBe(200);
+    expect(await start.text()).toContain('Sign in');
+    expect(local.output()).toContain('Funder staff demo user');
+  });
+
   it('takes returns sent with returns submit, hostile or not, and emails the feedback', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'e2e-files-'));
     const good = join(folder, 'Southend Q3.xlsx');
@@ -144,7 +152,7 @@ describe('the local stack, as npm start runs it', () => {
       'accepted',
       'rejected',
     ]);
-  });
+  }, 120_000);
 
   it('writes programme, published, year and CSV summaries from the running stack, and says when a quarter has none', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'e2e-summaries-'));
@@ -172,7 +180,7 @@ describe('the local stack, as npm start runs it', () => {
     const csv = readFileSync(join(folder, 'q2.csv'), 'utf8');
     expect(csv.split('\r\n')[0]).toBe('Period,Site,Item ID,Item,Value,Status,Submission');
     expect(readFileSync(join(folder, 'q4.xlsx')).subarray(0, 2).toString()).toBe('PK');
-  });
+  }, 120_000);
 
   it('stops cleanly on Ctrl-C and keeps the data for the next start', async () => {
     expect(await stop(local.child)).toBe(0);
