@@ -7,12 +7,14 @@
 import { type App, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { readDeploymentConfig } from './deployment-config.js';
+import { PortalStack } from './stacks/portal-stack.js';
 import { ProcessingStack } from './stacks/processing-stack.js';
 import { StorageStack } from './stacks/storage-stack.js';
 
 export interface ReturnsApp {
   readonly storage: StorageStack;
   readonly processing: ProcessingStack;
+  readonly portal: PortalStack;
 }
 
 export function defineReturnsApp(app: App): ReturnsApp {
@@ -33,8 +35,15 @@ export function defineReturnsApp(app: App): ReturnsApp {
     description: 'Monitoring returns: the validate-return and aggregate-period functions and their wiring.',
   });
 
+  const portal = new PortalStack(app, `${prefix}-Portal`, {
+    env,
+    config,
+    storage,
+    description: 'Monitoring returns: the portal (HTTP API, function, Cognito user pool and groups).',
+  });
+
   Tags.of(app).add('project', 'monitoring-returns');
   Tags.of(app).add('environment', config.envName);
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  return { storage, processing };
+  return { storage, processing, portal };
 }

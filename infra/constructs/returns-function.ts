@@ -100,6 +100,8 @@ export interface ReturnsFunctionProps<S extends z.ZodObject> {
   readonly memoryMb: number;
   readonly timeout: Duration;
   readonly reservedConcurrentExecutions?: number;
+  /** Further files the handler reads at run time, copied beside the bundle: repository path → bundle path. */
+  readonly bundledFiles?: ReadonlyArray<{ readonly from: string; readonly to: string }>;
 }
 
 export class ReturnsFunction<S extends z.ZodObject> extends Construct {
@@ -176,6 +178,10 @@ export class ReturnsFunction<S extends z.ZodObject> extends Construct {
           // listed), in place of templates/: no YAML parsing and no schema checks at cold start.
           afterBundling: (inputDir: string, outputDir: string) => [
             `cd "${inputDir}" && node --import tsx functions/src/reference/write-compiled-reference-data.ts "${outputDir}/${COMPILED_REFERENCE_FILE}" "${inputDir}/templates"`,
+            ...(props.bundledFiles ?? []).flatMap(({ from, to }) => [
+              `mkdir -p "$(dirname "${outputDir}/${to}")"`,
+              `cp "${inputDir}/${from}" "${outputDir}/${to}"`,
+            ]),
           ],
         },
       },

@@ -21,6 +21,9 @@ const env = {
   LOCAL_S3_PORT: '0',
   LOCAL_DYNAMODB_PORT: '0',
   LOCAL_SES_PORT: '0',
+  LOCAL_PORTAL_PORT: '0',
+  LOCAL_SIGN_IN_PORT: '0',
+  LOCAL_UPLOAD_PORT: '0',
 };
 
 function startLocal(): Promise<{ child: ChildProcess; output: () => string }> {
@@ -107,6 +110,14 @@ describe('the local stack, as npm start runs it', () => {
     expect(status.stdout).toMatch(/Bradford\s+accepted \(late\)\s+rejected \(late\)\s+missing/);
   });
 
+  it('starts the portal beside the stack and writes its address into stack.json', async () => {
+    expect(stack.portal).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const start = await fetch(`${stack.portal}/`);
+    expect(start.status).toBe(200);
+    expect(await start.text()).toContain('Sign in');
+    expect(local.output()).toContain('Funder staff demo user');
+  });
+
   it('takes returns sent with returns submit, hostile or not, and emails the feedback', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'e2e-files-'));
     const good = join(folder, 'Southend Q3.xlsx');
@@ -141,7 +152,7 @@ describe('the local stack, as npm start runs it', () => {
       'accepted',
       'rejected',
     ]);
-  });
+  }, 120_000);
 
   it('writes programme, published, year and CSV summaries from the running stack, and says when a quarter has none', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'e2e-summaries-'));
@@ -170,7 +181,7 @@ describe('the local stack, as npm start runs it', () => {
     expect(csv.split('\r\n')[0]).toBe('Period,Site,Item ID,Item,Value,Status,Submission');
     expect(readFileSync(join(folder, 'q4.xlsx')).subarray(0, 2).toString()).toBe('PK');
     // Five commands in fresh processes, one of them running the disclosure audit for the draft.
-  }, 60_000);
+  }, 120_000);
 
   it('stops cleanly on Ctrl-C and keeps the data for the next start', async () => {
     expect(await stop(local.child)).toBe(0);

@@ -11,5 +11,6 @@ import './processing.checks.js';
 import './reminders.checks.js';
 import './bundles.checks.js';
 import './cdk-nag.checks.js';
+import './portal.checks.js';
 
 afterAll(removeAssemblies);

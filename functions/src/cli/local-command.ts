@@ -34,12 +34,19 @@ export const localCommand: Command = {
     const stack = await startLocalStack({ reference, log, dataDir, ports }).catch((cause: Error) => {
       throw new UsageError(cause.message, { cause });
     });
+    // Loaded here, not at the top: every other returns command would otherwise pay for the portal's imports.
+    const { startPortalBesideStack } = await import('../local/local-portal.js');
+    const portal = await startPortalBesideStack(stack, reference, log).catch(async (cause: Error) => {
+      await stack.stop();
+      throw new UsageError(`The portal could not start: ${cause.message}`, { cause });
+    });
     const stackFile = join(dataDir, 'stack.json');
     const description: StackDescription = {
       endpoints: stack.endpoints,
       bucket: stack.bucket,
       table: stack.table,
       emailInbox: `${stack.endpoints.ses}/`,
+      portal: portal.url,
       startedAt: new Date().toISOString(),
       pid: process.pid,
     };
@@ -54,6 +61,8 @@ export const localCommand: Command = {
       `  Email (aws-ses-v2-local) ${stack.endpoints.ses}    read the feedback emails at ${stack.endpoints.ses}/`,
     );
     out(`  Data                    ${dataDir}   (written to ${stackFile})`);
+    out();
+    for (const line of portal.lines) out(line);
     out();
     out('Send a return with the AWS CLI (any keys: the local S3 accepts S3RVER):');
     out(
@@ -83,6 +92,7 @@ export const localCommand: Command = {
       process.once('SIGTERM', stop);
     });
     out('Stopping…');
+    await portal.stop();
     await stack.stop();
     rmSync(stackFile, { force: true });
     out('Stopped. The data is kept for next time.');

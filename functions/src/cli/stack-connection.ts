@@ -34,6 +34,8 @@ export interface StackDescription {
   readonly bucket: string;
   readonly table: string;
   readonly emailInbox: string;
+  /** The portal's address (returns local starts it beside the stack). */
+  readonly portal?: string;
   readonly startedAt: string;
   readonly pid: number;
 }

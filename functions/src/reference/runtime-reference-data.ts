@@ -14,5 +14,10 @@ export function loadRuntimeReferenceData(options: ReferenceDataOptions = {}): Re
   const compiled = process.env.RETURNS_COMPILED_REFERENCE;
   if (!compiled) return loadReferenceData(options);
   const file = new URL(compiled, import.meta.url);
-  return referenceDataFromCompiled(JSON.parse(readFileSync(file, 'utf8')) as CompiledReferenceData);
+  const reference = referenceDataFromCompiled(
+    JSON.parse(readFileSync(file, 'utf8')) as CompiledReferenceData,
+  );
+  return options.portalUrl
+    ? { ...reference, programme: reference.programme.withPortalUrl(options.portalUrl) }
+    : reference;
 }

@@ -1,0 +1,8 @@
+/** Reads one secret's value from Secrets Manager: the portal's session key, at cold start. */
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+
+export async function readSecret(secretId: string, client = new SecretsManagerClient({})): Promise<string> {
+  const secret = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
+  if (!secret.SecretString) throw new Error(`The secret ${secretId} has no string value`);
+  return secret.SecretString;
+}

@@ -1,0 +1,60 @@
+/**
+ * Lambda entry point for the portal: the composition root for AWS.
+ * Configuration, clients and the session key are read once, at cold start.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoSubmissionStore } from '../adapters/dynamodb-submission-store.js';
+import { jsonLog } from '../adapters/json-log.js';
+import { S3PortalFiles } from '../adapters/s3-portal-files.js';
+import { S3PresignedUploads } from '../adapters/s3-presigned-upload.js';
+import { readSecret } from '../adapters/secrets-manager-secret.js';
+import { portalSettingsSchema } from '../config/portal-settings.js';
+import { parseSettings } from '../config/settings.js';
+import { accessTokenVerifier } from '../portal/access-token.js';
+import { sessionKey } from '../portal/session.js';
+import { openIdSignIn } from '../portal/sign-in.js';
+import { loadRuntimeReferenceData } from '../reference/runtime-reference-data.js';
+import { createPortalHandler } from './portal-handler.js';
+
+const settings = parseSettings(portalSettingsSchema, process.env);
+const s3 = new S3Client({
+  requestChecksumCalculation: 'WHEN_REQUIRED',
+  responseChecksumValidation: 'WHEN_REQUIRED',
+});
+const secret = await readSecret(settings.SESSION_SECRET_ARN);
+
+export const handler = createPortalHandler({
+  reference: loadRuntimeReferenceData({
+    ...(settings.TEMPLATES_DIR ? { templatesDir: settings.TEMPLATES_DIR } : {}),
+    portalUrl: settings.PORTAL_URL,
+  }),
+  records: new DynamoSubmissionStore(
+    DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }),
+    settings.TABLE_NAME,
+  ),
+  files: new S3PortalFiles(s3, settings.BUCKET_NAME),
+  uploads: new S3PresignedUploads(s3, settings.BUCKET_NAME),
+  signIn: openIdSignIn({
+    issuer: settings.OIDC_ISSUER,
+    clientId: settings.OIDC_CLIENT_ID,
+    redirectUri: `${settings.PORTAL_URL}/auth/callback`,
+    scope: 'openid email',
+    allowHttp: false,
+  }),
+  verifyAccessToken: accessTokenVerifier({
+    issuer: settings.OIDC_ISSUER,
+    clientId: settings.OIDC_CLIENT_ID,
+    jwksUri: settings.OIDC_JWKS_URI,
+  }),
+  sessionKey: sessionKey(secret),
+  settings: {
+    portalUrl: settings.PORTAL_URL,
+    maxUploadBytes: settings.MAX_UPLOAD_MB * 1024 * 1024,
+    uploadFormSeconds: 600,
+    downloadLinkSeconds: 60,
+  },
+  log: jsonLog(),
+  clock: () => new Date(),
+});

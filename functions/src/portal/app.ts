@@ -1,0 +1,595 @@
+/**
+ * The portal: one Hono app, the same routes and code as a Lambda behind API
+ * Gateway (handlers/portal.ts) and as a Node server in the local stack
+ * (local/local-portal.ts).
+ *
+ * Each request: security headers (a strict CSP: no inline script or style) →
+ * the session, its access token verified (refreshed when it has expired) →
+ * the principal, from the token's claims alone → the route's audience (a
+ * person outside it gets 404; someone not signed in is sent to sign in) →
+ * CSRF check on every POST (Origin and a synchroniser token) → the page: one
+ * use case, given a PortalData bound to the principal, and one template.
+ */
+import { type Context, Hono } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { formatYear, parseYear, periodContaining, today as todayOf } from '../programme/periods.js';
+import type { ReferenceData } from '../reference/reference-data.js';
+import type { Log } from '../submissions/ports.js';
+import type { AccessTokenVerifier } from './access-token.js';
+import { portalAssets } from './assets.js';
+import { NotFound } from './authorise.js';
+import type { SafeHtml } from './html.js';
+import {
+  accessibilityPage,
+  helpPage,
+  landingPage,
+  noAccessPage,
+  privacyPage,
+  problemPage,
+  signedOutPage,
+  staffPage,
+} from './pages/common-pages.js';
+import { page } from './pages/layout.js';
+import {
+  checkingPage,
+  releasesPage,
+  submissionPage,
+  submissionPath,
+  templatesPage,
+  uploadPage,
+  yourReturnsPage,
+} from './pages/site-pages.js';
+import { PortalData } from './portal-data.js';
+import type { PortalFiles, PortalRecords, UploadForms } from './ports.js';
+import { type Principal, principalFrom } from './principal.js';
+import { listReleases, releaseDownload } from './releases.js';
+import {
+  cookieNames,
+  newCsrfToken,
+  type PendingSignIn,
+  type Session,
+  safeNextPath,
+  sameToken,
+  seal,
+  unseal,
+} from './session.js';
+import type { SignIn } from './sign-in.js';
+import { staffOverview } from './staff-overview.js';
+import { blankTemplate, templateChoices } from './templates.js';
+import { type PortalSettings, prepareUpload, uploadProgress, XLSX_TYPE } from './uploads.js';
+import { submissionDownload, viewSubmission } from './view-submission.js';
+import { yourReturns } from './your-returns.js';
+
+export interface PortalDeps {
+  readonly reference: ReferenceData;
+  readonly records: PortalRecords;
+  readonly files: PortalFiles;
+  readonly uploads: UploadForms;
+  readonly signIn: SignIn;
+  readonly verifyAccessToken: AccessTokenVerifier;
+  /** 32 bytes: seals the session cookies. */
+  readonly sessionKey: Uint8Array;
+  readonly settings: PortalSettings;
+  readonly log: Log;
+  readonly clock: () => Date;
+}
+
+/**
+ * Who a route is for. `records` routes serve one record (a submission) to its
+ * own site's users and to staff; the use case checks the record's site.
+ */
+export type Audience = 'public' | 'site' | 'records' | 'signed-in' | 'staff';
+
+interface Variables {
+  principal?: Principal;
+  session?: Session;
+  data: PortalData;
+  /** Origins a page's form posts to besides the portal (the bucket, for uploads). */
+  formTargets?: string[];
+}
+type PortalContext = Context<{ Variables: Variables }>;
+
+export interface PortalRoute {
+  readonly method: 'GET' | 'POST';
+  readonly path: string;
+  readonly audience: Audience;
+  readonly handle: (c: PortalContext) => Promise<Response> | Response;
+}
+
+/** A whole session lasts at most this long, refresh or not; then the person signs in again. */
+const SESSION_SECONDS = 12 * 3600;
+const SIGN_IN_SECONDS = 600;
+
+function param(c: PortalContext, name: string): string {
+  const value = c.req.param(name);
+  if (value === undefined) throw new NotFound();
+  return value;
+}
+
+export function createPortal(deps: PortalDeps): {
+  app: Hono<{ Variables: Variables }>;
+  routes: readonly PortalRoute[];
+} {
+  const { reference, settings, log } = deps;
+  const { programme } = reference;
+  const portalOrigin = new URL(settings.portalUrl).origin;
+  const secure = portalOrigin.startsWith('https:');
+  const cookies = cookieNames(secure);
+  const cookieOptions = { httpOnly: true, secure, sameSite: 'Lax' as const, path: '/' };
+
+  const render = (c: PortalContext, title: string, body: SafeHtml, status = 200) => {
+    const principal = c.get('principal');
+    const csrf = c.get('session')?.csrf;
+    const siteName = principal?.kind === 'site' ? reference.sites.find(principal.site)?.shortName : undefined;
+    const frame = {
+      programmeName: programme.name,
+      path: c.req.path,
+      ...(principal ? { principal } : {}),
+      ...(csrf ? { csrf } : {}),
+      ...(siteName ? { siteName } : {}),
+    };
+    return c.html(page(frame, title, body).text, status as 200);
+  };
+  const problem = (c: PortalContext, status: number, heading: string, ...paragraphs: string[]) =>
+    render(c, heading, problemPage(heading, paragraphs, programme.helpEmail), status);
+  const notFound = (c: PortalContext) =>
+    problem(
+      c,
+      404,
+      'Page not found',
+      'If you typed the web address, check it is correct. If you followed a link, the page may be for another partnership, or no longer there.',
+    );
+
+  const site = (c: PortalContext) => {
+    const principal = c.get('principal');
+    if (principal?.kind !== 'site') throw new NotFound();
+    return principal;
+  };
+  const yearFrom = (c: PortalContext) => {
+    const asked = c.req.query('year');
+    const parsed = asked ? parseYear(asked) : undefined;
+    if (parsed && 'startYear' in parsed) {
+      if (!programme.includes({ startYear: parsed.startYear, quarter: 1 })) throw new NotFound();
+      return parsed.startYear;
+    }
+    if (asked) throw new NotFound();
+    const current = periodContaining(todayOf(deps.clock())).startYear;
+    return Math.min(Math.max(current, programme.firstPeriod.startYear), programme.lastPeriod.startYear);
+  };
+  const yearsSoFar = () => {
+    const years: string[] = [];
+    const current = periodContaining(todayOf(deps.clock())).startYear;
+    for (
+      let year = programme.firstPeriod.startYear;
+      year <= Math.min(current, programme.lastPeriod.startYear);
+      year++
+    ) {
+      years.push(formatYear(year));
+    }
+    return years;
+  };
+  const redirect = (c: PortalContext, location: string) => c.redirect(location, 303);
+
+  const routes: PortalRoute[] = [
+    {
+      method: 'GET',
+      path: '/',
+      audience: 'public',
+      handle: (c) => {
+        const principal = c.get('principal');
+        if (principal?.kind === 'site') return redirect(c, '/returns');
+        if (principal?.kind === 'staff') return redirect(c, '/staff');
+        if (principal) return render(c, 'No access yet', noAccessPage(programme));
+        return render(c, 'Send and check your returns', landingPage(programme));
+      },
+    },
+    {
+      method: 'GET',
+      path: '/help',
+      audience: 'public',
+      handle: (c) => render(c, 'Help', helpPage(programme)),
+    },
+    {
+      method: 'GET',
+      path: '/accessibility',
+      audience: 'public',
+      handle: (c) => render(c, 'Accessibility statement', accessibilityPage(programme)),
+    },
+    {
+      method: 'GET',
+      path: '/privacy',
+      audience: 'public',
+      handle: (c) => render(c, 'Privacy notice', privacyPage(programme)),
+    },
+    {
+      method: 'GET',
+      path: '/assets/:file',
+      audience: 'public',
+      handle: (c) => {
+        const asset = portalAssets().get(param(c, 'file'));
+        if (!asset) throw new NotFound();
+        if (c.req.header('if-none-match') === asset.etag) return c.body(null, 304);
+        c.header('content-type', asset.contentType);
+        c.header('etag', asset.etag);
+        c.header('cache-control', 'public, max-age=3600');
+        return c.body(asset.body);
+      },
+    },
+    {
+      method: 'GET',
+      path: '/sign-in',
+      audience: 'public',
+      handle: async (c) => {
+        const next = safeNextPath(c.req.query('next'));
+        let started: Awaited<ReturnType<SignIn['start']>>;
+        try {
+          started = await deps.signIn.start(next);
+        } catch (error) {
+          log.error('the identity provider could not be reached', { error: String(error) });
+          return problem(c, 503, 'Sign-in is not available just now', 'Please try again in a few minutes.');
+        }
+        setCookie(
+          c,
+          cookies.signIn,
+          await seal(deps.sessionKey, 'sign-in', started.pending, SIGN_IN_SECONDS),
+          {
+            ...cookieOptions,
+            maxAge: SIGN_IN_SECONDS,
+          },
+        );
+        return redirect(c, started.url);
+      },
+    },
+    {
+      method: 'GET',
+      path: '/auth/callback',
+      audience: 'public',
+      handle: async (c) => {
+        const pending = await unseal<PendingSignIn>(deps.sessionKey, 'sign-in', getCookie(c, cookies.signIn));
+        deleteCookie(c, cookies.signIn, cookieOptions);
+        if (c.req.query('error')) {
+          return problem(
+            c,
+            400,
+            'You are not signed in',
+            'The sign-in service did not sign you in. Go back and sign in again.',
+          );
+        }
+        if (!pending) {
+          return problem(
+            c,
+            400,
+            'Sign-in took too long',
+            'Sign-in was started too long ago, or in another browser. Sign in again from the start page.',
+          );
+        }
+        const url = new URL(c.req.path + new URL(c.req.url).search, settings.portalUrl);
+        let signedIn: Awaited<ReturnType<SignIn['finish']>>;
+        try {
+          signedIn = await deps.signIn.finish(url, pending);
+        } catch (error) {
+          log.warn('a sign-in was refused', { error: String(error) });
+          return problem(
+            c,
+            400,
+            'You are not signed in',
+            'We could not complete your sign-in. Sign in again from the start page.',
+          );
+        }
+        const verified = await deps.verifyAccessToken(signedIn.accessToken);
+        if (!verified.ok) {
+          log.warn('the identity provider issued an access token we do not accept', {
+            error: verified.detail,
+          });
+          return problem(
+            c,
+            400,
+            'You are not signed in',
+            'We could not complete your sign-in. Sign in again from the start page.',
+          );
+        }
+        await startSession(
+          c,
+          { accessToken: signedIn.accessToken, displayName: signedIn.displayName, csrf: newCsrfToken() },
+          signedIn.refreshToken,
+        );
+        return redirect(c, pending.next);
+      },
+    },
+    {
+      method: 'POST',
+      path: '/sign-out',
+      audience: 'signed-in',
+      handle: (c) => {
+        deleteCookie(c, cookies.session, cookieOptions);
+        deleteCookie(c, cookies.refresh, cookieOptions);
+        return redirect(c, '/signed-out');
+      },
+    },
+    {
+      method: 'GET',
+      path: '/signed-out',
+      audience: 'public',
+      handle: (c) => render(c, 'Signed out', signedOutPage()),
+    },
+    {
+      method: 'GET',
+      path: '/returns',
+      audience: 'site',
+      handle: async (c) => {
+        const { site: code } = site(c);
+        const view = await yourReturns(c.get('data'), reference, code, yearFrom(c), deps.clock());
+        return render(
+          c,
+          'Your returns',
+          yourReturnsPage(view, reference.sites.find(code)?.name ?? code, yearsSoFar()),
+        );
+      },
+    },
+    {
+      method: 'GET',
+      path: '/upload',
+      audience: 'site',
+      handle: async (c) => {
+        const principal = site(c);
+        const form = await prepareUpload(c.get('data'), settings, principal.site, principal.displayName);
+        c.set('formTargets', [new URL(form.url).origin]);
+        return render(
+          c,
+          'Upload and check',
+          uploadPage(
+            form,
+            settings.maxUploadBytes,
+            reference.sites.find(principal.site)?.name ?? principal.site,
+          ),
+        );
+      },
+    },
+    {
+      method: 'GET',
+      path: '/uploads/:uploadId',
+      audience: 'site',
+      handle: async (c) => {
+        const principal = site(c);
+        const progress = await uploadProgress(
+          c.get('data'),
+          principal.site,
+          param(c, 'uploadId'),
+          deps.clock(),
+        );
+        if (progress.state === 'checked') {
+          const { submission } = progress;
+          return redirect(c, submissionPath(submission.period ?? 'unreadable', submission.submissionId));
+        }
+        return render(
+          c,
+          'Received and checking',
+          checkingPage(progress.receivedAt, progress.minutes, param(c, 'uploadId')),
+        );
+      },
+    },
+    {
+      method: 'GET',
+      path: '/returns/:period/submissions/:submissionId',
+      audience: 'records',
+      handle: async (c) => {
+        const data = c.get('data');
+        const view = await viewSubmission(data, reference, param(c, 'period'), param(c, 'submissionId'));
+        const principal = c.get('principal');
+        // A correction is sent by the site's own people; staff see the page without the form.
+        const correction =
+          principal?.kind === 'site'
+            ? await prepareUpload(data, settings, principal.site, principal.displayName)
+            : undefined;
+        if (correction) c.set('formTargets', [new URL(correction.url).origin]);
+        return render(
+          c,
+          `${view.periodTitle} return`,
+          submissionPage(view, correction, settings.maxUploadBytes),
+        );
+      },
+    },
+    ...(['annotated', 'original'] as const).map(
+      (which): PortalRoute => ({
+        method: 'GET',
+        path: `/returns/:period/submissions/:submissionId/${which}`,
+        audience: 'records',
+        handle: async (c) =>
+          redirect(
+            c,
+            await submissionDownload(
+              c.get('data'),
+              param(c, 'period'),
+              param(c, 'submissionId'),
+              which,
+              settings.downloadLinkSeconds,
+            ),
+          ),
+      }),
+    ),
+    {
+      method: 'GET',
+      path: '/templates',
+      audience: 'site',
+      handle: (c) => {
+        const { site: code } = site(c);
+        return render(
+          c,
+          'Templates',
+          templatesPage(templateChoices(reference, deps.clock()), reference.sites.find(code)?.name ?? code),
+        );
+      },
+    },
+    {
+      method: 'GET',
+      path: '/templates/:period/blank.xlsx',
+      audience: 'site',
+      handle: async (c) => {
+        const { site: code } = site(c);
+        const template = await blankTemplate(reference, code, param(c, 'period'), deps.clock());
+        c.header('content-type', XLSX_TYPE);
+        c.header(
+          'content-disposition',
+          `attachment; filename="${template.fileName.replace(/[^\x20-\x7e]|"/g, '_')}"`,
+        );
+        return c.body(new Uint8Array(template.bytes));
+      },
+    },
+    {
+      method: 'GET',
+      path: '/releases',
+      audience: 'signed-in',
+      handle: async (c) => render(c, 'Published releases', releasesPage(await listReleases(c.get('data')))),
+    },
+    {
+      method: 'GET',
+      path: '/releases/:period/:file',
+      audience: 'signed-in',
+      handle: async (c) =>
+        redirect(
+          c,
+          await releaseDownload(
+            c.get('data'),
+            param(c, 'period'),
+            param(c, 'file'),
+            settings.downloadLinkSeconds,
+          ),
+        ),
+    },
+    {
+      method: 'GET',
+      path: '/staff',
+      audience: 'staff',
+      handle: async (c) => {
+        const view = await staffOverview(c.get('data'), reference, yearFrom(c), deps.clock());
+        return render(c, 'Completeness', staffPage(view, yearsSoFar()));
+      },
+    },
+  ];
+
+  const startSession = async (c: PortalContext, session: Session, refreshToken?: string) => {
+    setCookie(c, cookies.session, await seal(deps.sessionKey, 'session', session, SESSION_SECONDS), {
+      ...cookieOptions,
+      maxAge: SESSION_SECONDS,
+    });
+    if (refreshToken) {
+      setCookie(
+        c,
+        cookies.refresh,
+        await seal(deps.sessionKey, 'refresh', { refreshToken }, SESSION_SECONDS),
+        { ...cookieOptions, maxAge: SESSION_SECONDS },
+      );
+    }
+  };
+
+  const app = new Hono<{ Variables: Variables }>();
+
+  app.use('*', async (c, next) => {
+    await next();
+    const formTargets = ["'self'", ...(c.get('formTargets') ?? [])].join(' ');
+    c.header(
+      'content-security-policy',
+      `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; font-src 'none'; form-action ${formTargets}; frame-ancestors 'none'; base-uri 'none'`,
+    );
+    c.header('x-content-type-options', 'nosniff');
+    // Not no-referrer: with it Chromium sends `Origin: null` on the portal's own form posts, which the CSRF check refuses.
+    c.header('referrer-policy', 'same-origin');
+    c.header('x-frame-options', 'DENY');
+    c.header('cross-origin-opener-policy', 'same-origin');
+    c.header('permissions-policy', 'camera=(), microphone=(), geolocation=()');
+    if (secure) c.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
+    if (!c.res.headers.has('cache-control')) c.header('cache-control', 'no-store');
+  });
+
+  // The session: verify the access token on every request; refresh it when it has expired.
+  app.use('*', async (c, next) => {
+    const session = await unseal<Session>(deps.sessionKey, 'session', getCookie(c, cookies.session));
+    let principal: Principal | undefined;
+    if (session) {
+      let accessToken = session.accessToken;
+      let verified = await deps.verifyAccessToken(accessToken);
+      if (!verified.ok && verified.reason === 'expired') {
+        const refresh = await unseal<{ refreshToken: string }>(
+          deps.sessionKey,
+          'refresh',
+          getCookie(c, cookies.refresh),
+        );
+        if (refresh) {
+          try {
+            const renewed = await deps.signIn.refresh(refresh.refreshToken);
+            accessToken = renewed.accessToken;
+            verified = await deps.verifyAccessToken(accessToken);
+            if (verified.ok) await startSession(c, { ...session, accessToken }, renewed.refreshToken);
+          } catch (error) {
+            log.info('a session could not be refreshed; signing in again', { error: String(error) });
+          }
+        }
+      }
+      if (verified.ok) {
+        principal = principalFrom(
+          verified.access,
+          session.displayName || verified.access.username,
+          reference.sites,
+        );
+        c.set('session', { ...session, accessToken });
+      } else {
+        if (verified.reason === 'invalid')
+          log.warn('a session held an access token we do not accept', { error: verified.detail });
+        deleteCookie(c, cookies.session, cookieOptions);
+        deleteCookie(c, cookies.refresh, cookieOptions);
+      }
+    }
+    if (principal) c.set('principal', principal);
+    c.set('data', new PortalData(principal, deps.records, deps.files, deps.uploads));
+    await next();
+  });
+
+  for (const route of routes) {
+    app.on(route.method, route.path, async (c) => {
+      const principal = c.get('principal');
+      if (route.audience !== 'public') {
+        if (!principal) {
+          if (route.method === 'GET') return redirect(c, `/sign-in?next=${encodeURIComponent(c.req.path)}`);
+          return problem(c, 403, 'Your session has ended', 'Sign in again, then try once more.');
+        }
+        const allowed =
+          route.audience === 'site'
+            ? principal.kind === 'site'
+            : route.audience === 'staff'
+              ? principal.kind === 'staff'
+              : route.audience === 'signed-in' && route.method === 'POST'
+                ? true
+                : principal.kind === 'site' || principal.kind === 'staff';
+        if (!allowed) return notFound(c);
+      }
+      if (route.method === 'POST') {
+        const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
+        const origin = c.req.header('origin');
+        if (
+          origin !== portalOrigin ||
+          !sameToken(typeof form.csrf === 'string' ? form.csrf : undefined, c.get('session')?.csrf)
+        ) {
+          log.warn('a form post was refused: wrong origin or CSRF token', {
+            origin: origin ?? '(none)',
+            path: c.req.path,
+          });
+          return problem(c, 403, 'This form has expired', 'Go back, reload the page and try again.');
+        }
+      }
+      return route.handle(c);
+    });
+  }
+
+  app.notFound((c) => notFound(c as PortalContext));
+  app.onError((error, c) => {
+    if (error instanceof NotFound) return notFound(c as PortalContext);
+    log.error('a portal page failed', { path: c.req.path, error: String(error) });
+    return problem(
+      c as PortalContext,
+      500,
+      'Sorry, there is a problem with the service',
+      'Please try again later. Nothing you sent has been lost.',
+    );
+  });
+  return { app, routes };
+}
