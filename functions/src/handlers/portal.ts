@@ -4,6 +4,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoSubmissionStore } from '../adapters/dynamodb-submission-store.js';
 import { jsonLog } from '../adapters/json-log.js';
@@ -23,7 +24,7 @@ const s3 = new S3Client({
   requestChecksumCalculation: 'WHEN_REQUIRED',
   responseChecksumValidation: 'WHEN_REQUIRED',
 });
-const secret = await readSecret(settings.SESSION_SECRET_ARN);
+const secret = await readSecret(new SecretsManagerClient({}), settings.SESSION_SECRET_ARN);
 
 export const handler = createPortalHandler({
   reference: loadRuntimeReferenceData({
