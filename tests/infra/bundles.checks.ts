@@ -7,7 +7,7 @@
  * file that contributed code, so it is the inventory these tests read.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -172,6 +172,9 @@ describe('a bundle built as the functions are', () => {
       logLevel: 'error',
     });
     writeFileSync(join(folder, COMPILED_REFERENCE_FILE), JSON.stringify(compileReferenceData()));
+    // The disclosure audit's solver loads its WebAssembly from beside the bundle, as a function that
+    // publishes must carry it (ReturnsFunction's bundledFiles).
+    copyFileSync(join(REPOSITORY_ROOT, 'node_modules/highs/build/highs.wasm'), join(folder, 'highs.wasm'));
 
     const sizes = JSON.parse(
       execFileSync(process.execPath, [outfile], { encoding: 'utf8', timeout: 60_000 }).trim(),
