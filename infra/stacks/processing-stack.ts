@@ -29,7 +29,7 @@ export const HANDLER_ENTRIES = {
 } as const;
 
 /** Upload limit and feedback link lifetime, as the validator's settings take them. */
-const VALIDATOR_LIMITS = { MAX_UPLOAD_MB: '10', FEEDBACK_LINK_DAYS: '7' } as const;
+const VALIDATOR_LIMITS = { MAX_UPLOAD_MB: '10', FEEDBACK_LINK_DAYS: '7', EMAIL_RETRY_SECONDS: '300' } as const;
 
 export interface ProcessingStackProps extends StackProps {
   readonly config: DeploymentConfig;

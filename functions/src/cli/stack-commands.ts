@@ -3,6 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { COMPLETENESS_LABELS, completeness } from '../aggregation/completeness.js';
+import { uploadKey } from '../config/uploads.js';
 import { UsageError } from '../errors.js';
 import {
   describePeriod,
@@ -32,7 +33,7 @@ export const submitCommand: Command = {
     });
     const stack = connectToStack();
     try {
-      const key = `incoming/${site.code}/${basename(file)}`;
+      const key = uploadKey(site.code, basename(file));
       await stack.s3.send(
         new PutObjectCommand({ Bucket: stack.bucket, Key: key, Body: await readFile(file) }),
       );

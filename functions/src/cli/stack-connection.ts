@@ -8,8 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoSubmissionStore } from '../adapters/dynamodb-submission-store.js';
+import { type DynamoSubmissionStore, submissionStoreOn } from '../adapters/dynamodb-submission-store.js';
 import { S3ReturnFiles } from '../adapters/s3-return-files.js';
 import { UsageError } from '../errors.js';
 import { localClients } from '../local/local-stack.js';
@@ -92,10 +91,7 @@ function connection(
     bucket,
     s3,
     files: new S3ReturnFiles(s3, bucket),
-    store: new DynamoSubmissionStore(
-      DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } }),
-      table,
-    ),
+    store: submissionStoreOn(dynamodb, table),
     close: () => {
       s3.destroy();
       dynamodb.destroy();

@@ -40,6 +40,8 @@ export interface FeedbackContext {
   readonly annotatedLink?: string;
   /** The annotated copy itself, attached when it is small enough. */
   readonly annotated?: { readonly fileName: string; readonly content: Buffer };
+  /** A highlighted copy was due but could not be made: the email says so, and lists every point itself. */
+  readonly annotatedUnavailable?: boolean;
   readonly linkDays: number;
   /** Quoted if they write in about this file. */
   readonly reference: string;
@@ -206,6 +208,12 @@ function buildBlocks(context: FeedbackContext, period: Period | undefined): Bloc
     blocks.push({
       kind: 'paragraph',
       text: `Attached is your own workbook (${context.annotated.fileName}) with the cells to look at highlighted, a note on each, and a Feedback sheet listing every point.`,
+    });
+  }
+  if (context.annotatedUnavailable && !context.annotated && !context.annotatedLink) {
+    blocks.push({
+      kind: 'paragraph',
+      text: 'We could not make a copy of your workbook with these points highlighted this time, so every point is listed in this email instead; your return itself is not affected.',
     });
   }
   if (context.annotatedLink) {
