@@ -142,7 +142,7 @@ describe('email outages, through the outbox', () => {
   });
 
   it('a ten-minute outage ends with the email delivered by the sweep and nothing pending', async () => {
-    let restore = () => undefined as void;
+    let restore: () => void = () => undefined;
     const outage = t.stack.interrupt('ses', () => new Promise<void>((resolve) => (restore = resolve)));
     await new Promise((resolve) => setTimeout(resolve, 100));
     await t.upload(
@@ -174,7 +174,7 @@ describe('email outages, through the outbox', () => {
 
   it('an outage of more than a day escalates to the operations address, once', async () => {
     await t.clearEmails();
-    let restore = () => undefined as void;
+    let restore: () => void = () => undefined;
     const outage = t.stack.interrupt('ses', () => new Promise<void>((resolve) => (restore = resolve)));
     await new Promise((resolve) => setTimeout(resolve, 100));
     await t.upload(

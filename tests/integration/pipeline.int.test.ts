@@ -171,7 +171,10 @@ describe('what is not a return', () => {
     expect(entry?.receivedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
     expect(t.stack.metrics().UploadUnroutable).toBeGreaterThan(0);
     // Handled: the sweep will not process it again.
-    expect(await t.store.receiptsFor([{ key, ...(entry?.etag ? { etag: entry.etag } : {}) }])).toHaveProperty('size', 1);
+    expect(await t.store.receiptsFor([{ key, ...(entry?.etag ? { etag: entry.etag } : {}) }])).toHaveProperty(
+      'size',
+      1,
+    );
   });
 
   it('refuses every hostile file with a rejected submission and an email, and keeps working', async () => {

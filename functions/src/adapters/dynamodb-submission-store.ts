@@ -327,7 +327,13 @@ export class DynamoSubmissionStore implements SubmissionStore {
         if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** Math.min(attempt, 6)));
         const result = await this.db.send(
           new BatchGetCommand({
-            RequestItems: { [this.table]: { Keys: keys, ProjectionExpression: '#key, etag', ExpressionAttributeNames: { '#key': 'key' } } },
+            RequestItems: {
+              [this.table]: {
+                Keys: keys,
+                ProjectionExpression: '#key, etag',
+                ExpressionAttributeNames: { '#key': 'key' },
+              },
+            },
           }),
         );
         for (const item of result.Responses?.[this.table] ?? [])
@@ -406,7 +412,13 @@ export class DynamoSubmissionStore implements SubmissionStore {
         UpdateExpression:
           'SET #type = :type, period = :period, requestedAt = :at, computed = if_not_exists(computed, :zero) ADD requested :one',
         ExpressionAttributeNames: { '#type': 'type' },
-        ExpressionAttributeValues: { ':type': 'aggregation', ':period': period, ':at': at, ':zero': 0, ':one': 1 },
+        ExpressionAttributeValues: {
+          ':type': 'aggregation',
+          ':period': period,
+          ':at': at,
+          ':zero': 0,
+          ':one': 1,
+        },
         ReturnValues: 'ALL_NEW',
       }),
     );

@@ -34,14 +34,14 @@ export function composeUndeliveredNotice(notice: UndeliveredFeedback): FeedbackE
     to: notice.operations,
     subject,
     text: `${text}\n`,
-    html: `<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><title>${escape(subject)}</title></head><body>${text
+    html: `<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><title>${escapeText(subject)}</title></head><body>${text
       .split('\n')
-      .map((line) => (line ? `<p>${escape(line)}</p>` : ''))
+      .map((line) => (line ? `<p>${escapeText(line)}</p>` : ''))
       .join('')}</body></html>\n`,
   };
 }
 
-function escape(text: string): string {
+function escapeText(text: string): string {
   return text.replace(
     /[&<>"']/g,
     (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char] as string,

@@ -93,7 +93,9 @@ export class LocalFifoQueue<T> {
         return;
       } catch {
         if (receive < maxReceives)
-          await new Promise((resolve) => setTimeout(resolve, (this.options.retryDelayMs ?? 250) * 2 ** (receive - 1)));
+          await new Promise((resolve) =>
+            setTimeout(resolve, (this.options.retryDelayMs ?? 250) * 2 ** (receive - 1)),
+          );
       }
     }
     this.options.onDeadLetter?.(batch);

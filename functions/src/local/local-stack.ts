@@ -10,7 +10,15 @@
  * per-quarter order), and the reconciling sweep runs at start and on a timer,
  * so whatever a kill interrupted is finished after a restart.
  */
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -187,7 +195,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           log.warn('metric', { metric: name, ...dimensions });
       },
     };
-    const aggregate = createAggregatePeriodHandler({ files, store, reference: options.reference, log, clock });
+    const aggregate = createAggregatePeriodHandler({
+      files,
+      store,
+      reference: options.reference,
+      log,
+      clock,
+    });
     // As the FIFO queue grouped by quarter does: deduplicated, one batch of a quarter at a time, in order.
     const returnAccepted = new LocalFifoQueue<ReturnAccepted>({
       clock,
@@ -196,7 +210,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       retryDelayMs,
       consume: async (batch) => {
         const message = {
-          Records: batch.map((entry) => sqsRecord(entry.messageId, JSON.stringify(entry.body), entry.groupId)),
+          Records: batch.map((entry) =>
+            sqsRecord(entry.messageId, JSON.stringify(entry.body), entry.groupId),
+          ),
         };
         const result = (await aggregate(message, lambdaContext())) as { batchItemFailures?: unknown[] };
         if (result?.batchItemFailures?.length) throw new Error('aggregation failed; received again');
@@ -412,7 +428,10 @@ export function deadLettersFile(dataDir: string): string {
 }
 
 /** `returns redrive` locally: the dead letters move to a file the running stack delivers again. */
-export function redriveLocalDeadLetters(dataDir: string, at: Date): { uploads: number; returnAccepted: number } {
+export function redriveLocalDeadLetters(
+  dataDir: string,
+  at: Date,
+): { uploads: number; returnAccepted: number } {
   const path = deadLettersFile(dataDir);
   if (!existsSync(path)) return { uploads: 0, returnAccepted: 0 };
   const lines = readFileSync(path, 'utf8').split('\n').filter(Boolean);

@@ -58,7 +58,9 @@ function problemWith(stem: string, parts: Set<string>): string | undefined {
   }
   if (!parts.has(MD5)) return 'the object was not finished (no checksum)';
   const recorded = readFileSync(`${stem}${MD5}`, 'utf8').trim();
-  const actual = createHash('md5').update(readFileSync(`${stem}${OBJECT}`)).digest('hex');
+  const actual = createHash('md5')
+    .update(readFileSync(`${stem}${OBJECT}`))
+    .digest('hex');
   if (recorded !== actual) return 'its bytes do not match their checksum (partly written)';
   return undefined;
 }

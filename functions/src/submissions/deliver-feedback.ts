@@ -51,7 +51,11 @@ export async function deliverFeedback(
   annotatedBytes?: Buffer,
 ): Promise<'sent' | 'not-needed' | 'claimed-elsewhere' | 'failed'> {
   const { store, mailer, files, log, reference, settings } = deps;
-  if (submission.emailState === 'sent' || submission.emailState === 'not-sent' || submission.emailState === 'escalated') {
+  if (
+    submission.emailState === 'sent' ||
+    submission.emailState === 'not-sent' ||
+    submission.emailState === 'escalated'
+  ) {
     await store.settleEmail(submission.submissionId);
     return 'not-needed';
   }
@@ -149,7 +153,9 @@ export async function effectNow(
   report: ValidationReport,
 ): Promise<Effect> {
   if (report.findings.some((finding) => finding.severity === 'fatal')) return { kind: 'unreadable' };
-  const current = submission.period ? await store.currentReturn(submission.site, submission.period) : undefined;
+  const current = submission.period
+    ? await store.currentReturn(submission.site, submission.period)
+    : undefined;
   if (report.status === 'rejected')
     return {
       kind: 'rejected',

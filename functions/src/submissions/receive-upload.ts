@@ -24,7 +24,7 @@
 import { createHash } from 'node:crypto';
 import { KEYS } from '../config/bucket-layout.js';
 import { routeKey, UNROUTABLE_REASONS, type UnroutableReason } from '../config/uploads.js';
-import { parsePeriod, type Period } from '../programme/periods.js';
+import { type Period, parsePeriod } from '../programme/periods.js';
 import type { Site } from '../programme/sites.js';
 import { DEFAULT_PREFLIGHT_LIMITS, type PreflightLimits } from '../reading/preflight.js';
 import type { CurrentReturn, Submission } from '../returns/submission.js';
@@ -67,7 +67,11 @@ export async function receiveUpload(deps: ReceiveUploadDeps, upload: Upload): Pr
   const { files, store, log, reference } = deps;
   const route = routeKey(upload.key);
   if (route.route === 'outside') return { outcome: 'ignored', reason: 'not under incoming/' };
-  const receipt = async (outcome: 'recorded' | 'duplicate' | 'unroutable' | 'ignored', head?: StoredObject, submissionId?: string) =>
+  const receipt = async (
+    outcome: 'recorded' | 'duplicate' | 'unroutable' | 'ignored',
+    head?: StoredObject,
+    submissionId?: string,
+  ) =>
     store.recordReceipt({
       key: upload.key,
       ...((head?.etag ?? upload.etag) ? { etag: (head?.etag ?? upload.etag) as string } : {}),
@@ -140,7 +144,8 @@ export async function receiveUpload(deps: ReceiveUploadDeps, upload: Upload): Pr
   const reportKey = `${feedbackPrefix}report.json`;
   if (bytes) await files.write(archiveKey, bytes, XLSX);
   await files.write(reportKey, `${JSON.stringify(report, null, 2)}\n`, 'application/json');
-  const annotation = bytes && report.findings.length > 0 ? await annotateSafely(deps, bytes, report, submissionId) : undefined;
+  const annotation =
+    bytes && report.findings.length > 0 ? await annotateSafely(deps, bytes, report, submissionId) : undefined;
   const annotated = annotation && 'bytes' in annotation ? annotation.bytes : undefined;
   const annotatedKey = annotated ? `${feedbackPrefix}${annotatedName(fileName)}` : undefined;
   if (annotated && annotatedKey) await files.write(annotatedKey, annotated, XLSX);

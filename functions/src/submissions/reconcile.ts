@@ -19,8 +19,9 @@
  * anyway) and bounded (pages per run, uploads per run, emails per run), so a
  * run never outgrows its timeout; what is left waits for the next run.
  */
-import { composeUndeliveredNotice } from '../feedback/operations-email.js';
+
 import { routeKey, UPLOADS } from '../config/uploads.js';
+import { composeUndeliveredNotice } from '../feedback/operations-email.js';
 import { deliverFeedback, effectNow } from './deliver-feedback.js';
 import { receiptId } from './ports.js';
 import { type ReceiveUploadDeps, receiveUpload, storedReport } from './receive-upload.js';
@@ -66,7 +67,8 @@ export async function reconcile(
   const aggregationsAskedAgain = await sweepAggregations(deps, cutoff);
   const outcome = { ...uploads, ...emails, aggregationsAskedAgain };
   const busy =
-    outcome.reprocessed + outcome.failed + outcome.emailsTried + outcome.escalated + aggregationsAskedAgain > 0;
+    outcome.reprocessed + outcome.failed + outcome.emailsTried + outcome.escalated + aggregationsAskedAgain >
+    0;
   (busy ? deps.log.warn : deps.log.info)('sweep finished', { ...outcome });
   return outcome;
 }
@@ -145,7 +147,13 @@ async function sweepOutbox(deps: ReconcileDeps) {
     }
     emailsTried++;
     const report = await storedReport(deps.files, submission);
-    const result = await deliverFeedback(deps, submission, site, report, await effectNow(store, submission, report));
+    const result = await deliverFeedback(
+      deps,
+      submission,
+      site,
+      report,
+      await effectNow(store, submission, report),
+    );
     if (result === 'sent') emailsSent++;
     if (result === 'claimed-elsewhere') {
       // Another worker holds the claim; look again once it would have gone stale.
