@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { ReferenceDataError, ReturnsError, UsageError } from '../errors.js';
 import { dictionaryCommand } from './dictionary-command.js';
 import { localCommand } from './local-command.js';
+import { redriveCommand } from './redrive-command.js';
 import { statusCommand, submissionsCommand, submitCommand } from './stack-commands.js';
 import { summaryCommand } from './summary-command.js';
 import { templateCommand, templatesCommand } from './template-command.js';
@@ -30,6 +31,7 @@ const COMMANDS: Record<string, Command> = {
   submit: submitCommand,
   status: statusCommand,
   submissions: submissionsCommand,
+  redrive: redriveCommand,
   summary: summaryCommand,
 };
 

@@ -69,7 +69,8 @@ export async function reconcile(
   const busy =
     outcome.reprocessed + outcome.failed + outcome.emailsTried + outcome.escalated + aggregationsAskedAgain >
     0;
-  (busy ? deps.log.warn : deps.log.info)('sweep finished', { ...outcome });
+  // A quiet sweep is the usual case and says nothing; one that found work says what.
+  if (busy) deps.log.warn('sweep finished', { ...outcome });
   return outcome;
 }
 
