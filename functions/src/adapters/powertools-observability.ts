@@ -7,17 +7,15 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, Metrics as PowertoolsMetrics } from '@aws-lambda-powertools/metrics';
+import { METRICS } from '../config/metrics.js';
 import type { Log, MetricName, Metrics } from '../submissions/ports.js';
 
-export const SERVICE_NAME = 'monitoring-returns';
-export const METRICS_NAMESPACE = 'MonitoringReturns';
-
-export function createLogger(serviceName = SERVICE_NAME): Logger {
+export function createLogger(serviceName: string = METRICS.service): Logger {
   return new Logger({ serviceName });
 }
 
-export function createMetrics(serviceName = SERVICE_NAME): PowertoolsMetrics {
-  return new PowertoolsMetrics({ namespace: METRICS_NAMESPACE, serviceName });
+export function createMetrics(): PowertoolsMetrics {
+  return new PowertoolsMetrics({ namespace: METRICS.namespace, serviceName: METRICS.service });
 }
 
 export function powertoolsLog(logger: Logger): Log {
