@@ -204,7 +204,7 @@ describe('the local stack, as npm start runs it', () => {
     );
     expect(status).toMatch(/incoming\/Southend\.xlsx\s+\(2 bytes\): not in a site folder/);
     expect(status).toMatch(
-      /Files that could not be read as any quarter's return \(2\)[^]*SEN {2}locked\.xlsx[^]*SEN {2}empty\.xlsx/,
+      /Files that could not be read as any quarter's return \(2\)[\s\S]*SEN {2}locked\.xlsx[\s\S]*SEN {2}empty\.xlsx/,
     );
     const redrive = await run(['redrive']);
     expect(redrive.code, redrive.stderr).toBe(0);
