@@ -5,7 +5,7 @@
  * files of every awkward kind. The stack's clock is injected, so minutes and
  * days pass without waiting.
  */
-import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { S3rverEvent } from 's3rver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asRealS3Event } from '../../functions/src/local/local-stack.js';
@@ -255,4 +255,19 @@ describe('awkward keys and files', () => {
       expect(emails[0]?.body.text).not.toMatch(/Error:|at \w+ \(|undefined/);
     },
   );
+
+  it('carries the uploader named in the object metadata (as the portal sets it) into the submission', async () => {
+    await t.stack.clients.s3.send(
+      new PutObjectCommand({
+        Bucket: t.stack.bucket,
+        Key: 'incoming/SEN/from the portal.xlsx',
+        Body: await good(106, 'SEN'),
+        Metadata: { 'uploaded-by': 'jo.bloggs@southend.example' },
+      }),
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+    await t.stack.idle();
+    const [submission] = await t.store.siteSubmissions('SEN', '2025-26-Q3');
+    expect(submission?.uploadedBy).toBe('jo.bloggs@southend.example');
+  });
 });
