@@ -75,6 +75,8 @@ export interface LocalStackOptions {
   readonly operationsEmail?: string;
   /** The annotator (tests inject one that fails). */
   readonly annotate?: ReceiveUploadDeps['annotate'];
+  /** Upload events handled at once, as the validator's reserved concurrency bounds it in AWS. */
+  readonly concurrency?: number;
 }
 
 export interface LocalStack {
@@ -261,10 +263,40 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         maxPagesPerRun: 10,
         maxUploadsPerRun: 200,
         maxEmailsPerRun: 100,
+        inFlight: (key: string) => inFlight.has(key),
       },
     };
 
+    // A bounded pool, as Lambda's reserved concurrency is: a burst of 800 uploads queues, it does
+    // not validate 800 workbooks at once.
+    const slots = { free: options.concurrency ?? 4, waiting: [] as Array<() => void> };
+    const acquire = async () => {
+      if (slots.free > 0) slots.free--;
+      else await new Promise<void>((resolve) => slots.waiting.push(resolve));
+    };
+    const release = () => {
+      const next = slots.waiting.shift();
+      if (next) next();
+      else slots.free++;
+    };
+    /** Keys whose events this process is handling: the sweep leaves them to it. */
+    const inFlight = new Map<string, number>();
     const deliver = async (s3Event: ReturnType<typeof asRealS3Event>) => {
+      const keys = s3Event.Records.map((record) => decodeS3EventKey(record.s3.object.key));
+      for (const key of keys) inFlight.set(key, (inFlight.get(key) ?? 0) + 1);
+      await acquire();
+      try {
+        await deliverNow(s3Event);
+      } finally {
+        release();
+        for (const key of keys) {
+          const count = (inFlight.get(key) ?? 1) - 1;
+          if (count > 0) inFlight.set(key, count);
+          else inFlight.delete(key);
+        }
+      }
+    };
+    const deliverNow = async (s3Event: ReturnType<typeof asRealS3Event>) => {
       const messageId = `local-${++messages}`;
       const message = { Records: [sqsRecord(messageId, JSON.stringify(s3Event))] };
       for (let receive = 1; receive <= maxReceives; receive++) {
@@ -467,6 +499,10 @@ export function asRealS3Event(event: S3rverEvent): S3rverEvent {
       },
     })),
   };
+}
+
+function decodeS3EventKey(key: string): string {
+  return decodeURIComponent(key.replace(/\+/g, ' '));
 }
 
 export function encodeS3EventKey(key: string): string {

@@ -39,6 +39,8 @@ export interface ReconcileDeps extends ReceiveUploadDeps {
     readonly maxPagesPerRun: number;
     readonly maxUploadsPerRun: number;
     readonly maxEmailsPerRun: number;
+    /** True for a key whose event this runtime is handling now (the local stack knows; Lambda does not). */
+    readonly inFlight?: (key: string) => boolean;
   };
 }
 
@@ -88,7 +90,10 @@ async function sweepUploads(deps: ReconcileDeps, cutoff: Date) {
     });
     listed += objects.length;
     const candidates = objects.filter(
-      (object) => object.lastModified < cutoff.toISOString() && routeKey(object.key).route !== 'outside',
+      (object) =>
+        object.lastModified < cutoff.toISOString() &&
+        routeKey(object.key).route !== 'outside' &&
+        !sweep.inFlight?.(object.key),
     );
     const handled = await store.receiptsFor(candidates);
     for (const object of objects) {
