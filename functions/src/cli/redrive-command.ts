@@ -7,12 +7,11 @@
  * receipt), so nothing waits on this command alone.
  */
 import { resolve } from 'node:path';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { redriveQueue } from '../adapters/sqs-dead-letters.js';
 import { UsageError } from '../errors.js';
 import { redriveLocalDeadLetters } from '../local/local-stack.js';
 import type { Command } from './main.js';
-import { localDir } from './stack-connection.js';
+import { awsQueueClient, localDir } from './stack-connection.js';
 
 const MAX = 10_000;
 
@@ -35,7 +34,7 @@ export const redriveCommand: Command = {
           `RETURNS_STACK=aws redrive needs ${missing.join(', ')} (the storage stack outputs them).`,
         );
       const url = (name: (typeof names)[number]) => process.env[name] as string;
-      const sqs = new SQSClient({});
+      const sqs = awsQueueClient();
       try {
         const uploads = await redriveQueue(
           sqs,

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { type DynamoSubmissionStore, submissionStoreOn } from '../adapters/dynamodb-submission-store.js';
 import { S3ReturnFiles } from '../adapters/s3-return-files.js';
 import { UsageError } from '../errors.js';
@@ -106,4 +107,9 @@ function isRunning(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** The SQS client `returns redrive` uses in AWS: built here, with the CLI's other clients. */
+export function awsQueueClient(): SQSClient {
+  return new SQSClient({});
 }
