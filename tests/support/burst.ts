@@ -175,10 +175,8 @@ export async function uploadAll(
       try {
         await s3.send(new PutObjectCommand({ Bucket: bucket, Key: upload.key, Body: upload.bytes }));
         acknowledged.push(upload.key);
-        if (process.env.BURST_DEBUG) console.info('ack', acknowledged.length);
         onAcknowledged?.(acknowledged.length);
-      } catch (error) {
-        if (process.env.BURST_DEBUG) console.info('fail', String(error));
+      } catch {
         failed.push(upload.key);
       }
     }
@@ -208,7 +206,14 @@ export async function countBurst(
   try {
     const sites = [...new Set(uploads.map((upload) => upload.site))];
     const periods = [...new Set(uploads.map((upload) => upload.period))];
-    const submissions = (await Promise.all(sites.map((site) => store.siteSubmissions(site)))).flat();
+    // Twenty sites at a time: enough to be quick, few enough to stay within the client's sockets.
+    const submissions = [];
+    for (let start = 0; start < sites.length; start += 20)
+      submissions.push(
+        ...(
+          await Promise.all(sites.slice(start, start + 20).map((site) => store.siteSubmissions(site)))
+        ).flat(),
+      );
     const current = (await Promise.all(periods.map((period) => store.currentReturns(period)))).flat();
     let archived = 0;
     let token: string | undefined;

@@ -27,6 +27,11 @@ export interface LocalFifoQueueOptions<T> {
   readonly maxReceives?: number;
   readonly retryDelayMs?: number;
   readonly onDeadLetter?: (batch: ReadonlyArray<FifoMessage<T>>) => void;
+  /**
+   * Groups handled at once (Infinity by default, as Lambda would). The local stack sets 1: it is one
+   * process, and four quarters' recomputes of 200 sites each at once would need four times the memory.
+   */
+  readonly maxConcurrentGroups?: number;
 }
 
 /** SQS's deduplication interval: fixed at five minutes. */
@@ -69,6 +74,7 @@ export class LocalFifoQueue<T> {
 
   private pump(groupId: string): void {
     if (this.busy.has(groupId)) return;
+    if (this.busy.size >= (this.options.maxConcurrentGroups ?? Number.POSITIVE_INFINITY)) return;
     const group = this.groups.get(groupId);
     if (!group || group.length === 0) return;
     const batch = group.splice(0, this.options.batchSize ?? 10);
@@ -76,6 +82,8 @@ export class LocalFifoQueue<T> {
     const work = this.receive(batch).finally(() => {
       this.busy.delete(groupId);
       this.inFlight.delete(work);
+      // Other groups first, so one busy quarter cannot starve the rest; then this one again.
+      for (const other of this.groups.keys()) if (other !== groupId) this.pump(other);
       this.pump(groupId);
       if (this.inFlight.size === 0 && [...this.groups.values()].every((g) => g.length === 0)) {
         for (const resolve of this.waiters) resolve();

@@ -208,6 +208,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const returnAccepted = new LocalFifoQueue<ReturnAccepted>({
       clock,
       batchSize: 10,
+      maxConcurrentGroups: 1,
       maxReceives,
       retryDelayMs,
       consume: async (batch) => {
