@@ -17,15 +17,6 @@ export const PREFIXES = {
   summaries: 'summaries/',
 } as const;
 
-/** Only workbooks wake the validator; it ignores anything else under incoming/ too. */
-export const UPLOAD_SUFFIX = '.xlsx';
-/**
- * S3's suffix filter is case-sensitive, and Windows users save `RETURN.XLSX` as
- * often as `return.xlsx`: one notification for each spelling (distinct suffixes
- * do not overlap, so S3 accepts both). The validator reads either.
- */
-export const UPLOAD_SUFFIXES = [UPLOAD_SUFFIX, UPLOAD_SUFFIX.toUpperCase()] as const;
-
 /** Where the NodejsFunction bundles put the reference files, and TEMPLATES_DIR says so. */
 export const BUNDLED_TEMPLATES_DIR = '/var/task/templates';
 

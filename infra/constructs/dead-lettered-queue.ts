@@ -49,7 +49,7 @@ export class DeadLetteredQueue extends Construct {
     });
 
     this.deadLetterAlarm = new Alarm(this, 'DeadLettersAlarm', {
-      alarmDescription: `${props.carries} failed ${MAX_RECEIVE_COUNT} times and wait in a dead-letter queue. Find the cause in the consuming function's logs, fix it, then redrive the messages from the SQS console.`,
+      alarmDescription: `${props.carries} failed ${MAX_RECEIVE_COUNT} times and wait in a dead-letter queue. Find the cause in the consuming function's logs, fix it, then move the messages back with "returns redrive" (RETURNS_STACK=aws). Uploads are also picked up by the reconciling sweep, which finds objects with no record.`,
       metric: this.deadLetters.metricApproximateNumberOfMessagesVisible({
         period: Duration.minutes(5),
         statistic: Stats.MAXIMUM,

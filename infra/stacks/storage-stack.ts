@@ -18,11 +18,12 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import { TABLE_DESIGN } from '../../functions/src/config/table-design.js';
+import { UPLOADS } from '../../functions/src/config/uploads.js';
 import { DeadLetteredQueue } from '../constructs/dead-lettered-queue.js';
 import { FeedbackSender } from '../constructs/feedback-sender.js';
 import { ReturnsBucket } from '../constructs/returns-bucket.js';
 import type { DeploymentConfig } from '../deployment-config.js';
-import { FUNCTION_SIZING, PREFIXES, UPLOAD_SUFFIXES, visibilityTimeoutFor } from '../layout.js';
+import { FUNCTION_SIZING, visibilityTimeoutFor } from '../layout.js';
 
 export interface StorageStackProps extends StackProps {
   readonly config: DeploymentConfig;
@@ -109,14 +110,13 @@ export class StorageStack extends Stack {
       carries: 'ReturnAccepted events (quarters to aggregate)',
     });
 
-    // Every object created under incoming/ ending .xlsx, however it was written (put, post, copy, multipart).
-    for (const suffix of UPLOAD_SUFFIXES) {
-      this.returnsBucket.bucket.addEventNotification(
-        EventType.OBJECT_CREATED,
-        new SqsDestination(this.uploads.queue),
-        { prefix: PREFIXES.incoming, suffix },
-      );
-    }
+    // Every object created under incoming/, however it was written (put, post, copy, multipart), whatever
+    // its name: the validator decides what is a return and records what it cannot route (config/uploads.ts).
+    this.returnsBucket.bucket.addEventNotification(
+      EventType.OBJECT_CREATED,
+      new SqsDestination(this.uploads.queue),
+      { prefix: UPLOADS.prefix },
+    );
 
     this.sender = new FeedbackSender(this, 'Sender', { config, operationsTopic: this.operationsTopic });
     acknowledgeNotificationsHandler(this);
@@ -135,6 +135,15 @@ export class StorageStack extends Stack {
       description: 'The submissions table: RETURNS_TABLE for the returns CLI.',
       value: this.table.tableName,
     });
+    // What `returns redrive` needs (RETURNS_UPLOADS_QUEUE_URL and the rest).
+    for (const [id, queue, what] of [
+      ['UploadsQueueUrl', this.uploads.queue, 'RETURNS_UPLOADS_QUEUE_URL'],
+      ['UploadsDeadLettersUrl', this.uploads.deadLetters, 'RETURNS_UPLOADS_DLQ_URL'],
+      ['ReturnAcceptedQueueUrl', this.returnAccepted.queue, 'RETURNS_AGGREGATION_QUEUE_URL'],
+      ['ReturnAcceptedDeadLettersUrl', this.returnAccepted.deadLetters, 'RETURNS_AGGREGATION_DLQ_URL'],
+    ] as const) {
+      new CfnOutput(this, id, { description: `${what} for returns redrive.`, value: queue.queueUrl });
+    }
     new CfnOutput(this, 'OperationsTopicArn', {
       description: 'Alarms and SES bounces and complaints; confirm the email subscription.',
       value: this.operationsTopic.topicArn,

@@ -29,6 +29,12 @@ interface Measurement {
   maxRssMb: number;
 }
 
+// `npm run bench -- load`: the deadline-day burst on the local stack (tests/bench/load.ts), on its own.
+if (process.argv.includes('load')) {
+  await (await import('./load.js')).runLoadBench(process.argv.slice(2));
+  process.exit(0);
+}
+
 const folder = mkdtempSync(join(tmpdir(), 'bench-'));
 /** Bundles a measuring script, so it runs under plain node as a Lambda bundle would. */
 async function bundleScript(name: string): Promise<string> {

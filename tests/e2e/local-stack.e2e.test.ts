@@ -8,8 +8,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StackDescription } from '../../functions/src/cli/stack-connection.js';
+import { localClients } from '../../functions/src/local/local-stack.js';
 import { makeHostileCases } from '../fixtures/hostile-workbooks.js';
 import { filledReturn, validValues } from '../support/returns.js';
 
@@ -183,11 +185,49 @@ describe('the local stack, as npm start runs it', () => {
     // Five commands in fresh processes, one of them running the disclosure audit for the draft.
   }, 120_000);
 
+  it('shows staff the uploads no site could claim and the files no quarter could take, and redrives nothing when nothing is dead', async () => {
+    const clients = localClients(stack.endpoints);
+    try {
+      for (const key of ['incoming/XYZ/return.xlsx', 'incoming/Southend.xlsx'])
+        await clients.s3.send(
+          new PutObjectCommand({ Bucket: stack.bucket, Key: key, Body: Buffer.from('PK') }),
+        );
+      await clients.s3.send(
+        new PutObjectCommand({ Bucket: stack.bucket, Key: 'incoming/SEN/empty.xlsx', Body: Buffer.alloc(0) }),
+      );
+    } finally {
+      clients.s3.destroy();
+      clients.dynamodb.destroy();
+      clients.ses.destroy();
+    }
+    const status = await waitFor(
+      'the uploads in status',
+      async () => {
+        const result = await run(['status', '--year', '2025-26']);
+        return result.stdout.includes('empty.xlsx') && result.stdout.includes('incoming/Southend.xlsx')
+          ? result.stdout
+          : undefined;
+      },
+      60_000,
+    );
+    expect(status).toContain('Uploads no site could claim (2)');
+    expect(status).toMatch(
+      /incoming\/XYZ\/return\.xlsx\s+\(2 bytes\): the folder names no site in the registry/,
+    );
+    expect(status).toMatch(/incoming\/Southend\.xlsx\s+\(2 bytes\): not in a site folder/);
+    expect(status).toMatch(
+      /Files that could not be read as any quarter's return \(2\)[\s\S]*SEN {2}locked\.xlsx[\s\S]*SEN {2}empty\.xlsx/,
+    );
+    const redrive = await run(['redrive']);
+    expect(redrive.code, redrive.stderr).toBe(0);
+    expect(redrive.stdout).toBe('There were no dead-lettered messages: nothing to move.\n');
+  }, 90_000);
+
   it('stops cleanly on Ctrl-C and keeps the data for the next start', async () => {
     expect(await stop(local.child)).toBe(0);
     local = await startLocal();
     expect(local.output()).not.toContain('First start');
     const listed = await run(['submissions', '--site', 'SEN', '--json']);
-    expect(JSON.parse(listed.stdout)).toHaveLength(4);
+    expect(JSON.parse(listed.stdout)).toHaveLength(5);
   }, 120_000);
 });

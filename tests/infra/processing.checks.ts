@@ -4,10 +4,16 @@
  * its adapters use. The IAM checks read every policy in both stacks.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { aggregatorSettingsSchema, validatorSettingsSchema } from '../../functions/src/config/settings.js';
+import { METRICS } from '../../functions/src/config/metrics.js';
+import {
+  aggregatorSettingsSchema,
+  sweepSettingsSchema,
+  validatorSettingsSchema,
+} from '../../functions/src/config/settings.js';
 import { TABLE_DESIGN } from '../../functions/src/config/table-design.js';
 import { RUNTIME_ENVIRONMENT } from '../../infra/constructs/returns-function.js';
 import { BUNDLED_TEMPLATES_DIR, FUNCTION_SIZING, PREFIXES } from '../../infra/layout.js';
+import { SWEEP } from '../../infra/stacks/processing-stack.js';
 import { type CfnProperties, type CfnTemplate, type Synthesized, synthesized } from './synth.js';
 
 let app: Synthesized;
@@ -80,10 +86,12 @@ function objectsUnder(prefix: string) {
 
 const validator = () => app.processing.validator;
 const aggregator = () => app.processing.aggregator;
+const sweep = () => app.processing.sweep as unknown as ReturnType<typeof validator>;
 
 describe.each([
   ['validate-return', validator, validatorSettingsSchema, FUNCTION_SIZING.validator],
   ['aggregate-period', aggregator, aggregatorSettingsSchema, FUNCTION_SIZING.aggregator],
+  ['sweep', sweep, sweepSettingsSchema, SWEEP],
 ] as const)('the %s function', (_name, fn, schema, sizing) => {
   it('runs Node.js 22 on arm64, traced, logging JSON to a log group kept for a year', () => {
     const properties = functionProps(fn);
@@ -179,9 +187,10 @@ describe('least privilege', () => {
 
   it('every S3 object grant of the functions is scoped to one of the bucket prefixes', () => {
     const allowed = Object.values(PREFIXES).map((prefix) => JSON.stringify(objectsUnder(prefix)));
-    for (const fn of [validator, aggregator]) {
-      for (const statement of roleStatements(fn).filter((s) =>
-        list(s.Action).some((a) => a.startsWith('s3:')),
+    for (const fn of [validator, aggregator, sweep]) {
+      // Object grants only: the sweep's s3:ListBucket is on the bucket, conditioned on the prefix.
+      for (const statement of roleStatements(fn).filter(
+        (s) => list(s.Action).some((a) => a.startsWith('s3:')) && !list(s.Action).includes('s3:ListBucket'),
       )) {
         for (const resource of list(statement.Resource)) expect(allowed).toContain(JSON.stringify(resource));
       }
@@ -192,14 +201,33 @@ describe('least privilege', () => {
     [
       'validator',
       validator,
-      ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+      [
+        'dynamodb:DeleteItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:Query',
+        'dynamodb:UpdateItem',
+      ],
       TABLE_DESIGN.bySite.indexName,
     ],
     [
       'aggregator',
       aggregator,
-      ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+      ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
       TABLE_DESIGN.byYear.indexName,
+    ],
+    [
+      'sweep',
+      sweep,
+      [
+        'dynamodb:BatchGetItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:Query',
+        'dynamodb:UpdateItem',
+      ],
+      TABLE_DESIGN.bySite.indexName,
     ],
   ] as const)(
     'the %s uses the table with only the calls its store makes, and queries one index',
@@ -269,5 +297,70 @@ describe('least privilege', () => {
     );
     // A poller beyond the reserved concurrency would be throttled, and each throttle spends a receive.
     expect(mapping?.Properties?.ScalingConfig?.MaximumConcurrency).toBeLessThanOrEqual(reserved);
+  });
+});
+
+describe('the reconciling sweep', () => {
+  it('may list the bucket only under incoming/, and reads, writes and sends what the validator does', () => {
+    const s3 = roleStatements(sweep).filter((s) => list(s.Action).some((a) => a.startsWith('s3:')));
+    const listing = s3.filter((s) => list(s.Action).includes('s3:ListBucket'));
+    expect(listing).toEqual([
+      expect.objectContaining({
+        Action: 's3:ListBucket',
+        Resource: { 'Fn::ImportValue': app.storage.bucketArnExportName },
+        Condition: { StringLike: { 's3:prefix': [PREFIXES.incoming, `${PREFIXES.incoming}*`] } },
+      }),
+    ]);
+    const objectGrants = s3
+      .filter((s) => !list(s.Action).includes('s3:ListBucket'))
+      .flatMap((s) =>
+        list(s.Action).flatMap((action) => list(s.Resource).map((r) => JSON.stringify([action, r]))),
+      );
+    expect(objectGrants.sort()).toEqual(
+      [
+        ['s3:GetObject', objectsUnder(PREFIXES.incoming)],
+        ['s3:GetObject', objectsUnder(PREFIXES.feedback)],
+        ['s3:PutObject', objectsUnder(PREFIXES.archive)],
+        ['s3:PutObject', objectsUnder(PREFIXES.feedback)],
+      ]
+        .map((grant) => JSON.stringify(grant))
+        .sort(),
+    );
+    const ses = roleStatements(sweep).filter((s) => list(s.Action).includes('ses:SendEmail'));
+    expect(ses[0]?.Condition).toEqual({ StringEquals: { 'ses:FromAddress': app.context.senderEmail } });
+  });
+
+  it('runs on a schedule every five minutes, one run at a time, escalating to the operations address', () => {
+    const rule = Object.values(processing.Resources).find((r) => r.Type === 'AWS::Events::Rule');
+    expect(rule?.Properties).toMatchObject({
+      ScheduleExpression: 'rate(5 minutes)',
+      State: 'ENABLED',
+      Targets: [
+        expect.objectContaining({
+          Arn: { 'Fn::GetAtt': [app.logicalId(sweep().function), 'Arn'] },
+          RetryPolicy: { MaximumRetryAttempts: 0 },
+        }),
+      ],
+    });
+    expect(functionProps(sweep).ReservedConcurrentExecutions).toBe(1);
+    expect((functionProps(sweep).Environment.Variables as Record<string, string>).OPERATIONS_EMAIL).toBe(
+      app.context.opsEmail,
+    );
+  });
+
+  it.each([
+    ['UploadUnroutable', () => app.processing.unroutableAlarm],
+    ['FeedbackEmailEscalated', () => app.processing.escalatedAlarm],
+  ])('alarms the operations topic on the first %s', (metricName, alarm) => {
+    expect(processing.Resources[app.logicalId(alarm())]?.Properties).toMatchObject({
+      Namespace: METRICS.namespace,
+      MetricName: metricName,
+      Dimensions: [{ Name: 'service', Value: METRICS.service }],
+      Statistic: 'Sum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [{ 'Fn::ImportValue': expect.stringContaining('Operations') }],
+    });
   });
 });

@@ -9,8 +9,9 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { KEYS } from '../../functions/src/config/bucket-layout.js';
 import { TABLE_DESIGN } from '../../functions/src/config/table-design.js';
+import { routeKey, UPLOADS } from '../../functions/src/config/uploads.js';
 import { parseIncomingKey } from '../../functions/src/submissions/receive-upload.js';
-import { FUNCTION_SIZING, MAX_RECEIVE_COUNT, PREFIXES, UPLOAD_SUFFIXES } from '../../infra/layout.js';
+import { FUNCTION_SIZING, MAX_RECEIVE_COUNT, PREFIXES } from '../../infra/layout.js';
 import { type CfnProperties, type CfnTemplate, type Synthesized, synthesize, synthesized } from './synth.js';
 
 let app: Synthesized;
@@ -169,18 +170,28 @@ describe('the returns bucket', () => {
     expect(KEYS.archive('BLK', '2025-26-Q2', 'BLK-0123')).toMatch(new RegExp(`^${PREFIXES.archive}`));
     expect(KEYS.feedback('BLK', '2025-26-Q2', 'BLK-0123')).toMatch(new RegExp(`^${PREFIXES.feedback}`));
     expect(KEYS.summaries('2025-26-Q2')).toMatch(new RegExp(`^${PREFIXES.summaries}`));
-    // What the notification lets through is what the validator treats as a return.
-    for (const suffix of UPLOAD_SUFFIXES) {
+    // The notification's prefix is the one the validator routes by; it reads .xlsx in any case.
+    expect(UPLOADS.prefix).toBe(PREFIXES.incoming);
+    for (const suffix of ['.xlsx', '.XLSX', '.Xlsx']) {
       expect(parseIncomingKey(`${PREFIXES.incoming}BLK/return${suffix}`)).toEqual({
         site: 'BLK',
         fileName: `return${suffix}`,
       });
     }
+    // What it cannot route it records for staff rather than drop.
+    expect(routeKey(`${PREFIXES.incoming}BLK.xlsx`)).toEqual({
+      route: 'unroutable',
+      reason: 'no-site-folder',
+    });
+    expect(routeKey(`${PREFIXES.incoming}BLK/notes.txt`)).toMatchObject({
+      route: 'unroutable',
+      reason: 'not-a-workbook',
+    });
   });
 });
 
 describe('from upload to the validator', () => {
-  it('S3 notifies the uploads queue of every object created under incoming/ ending .xlsx or .XLSX', () => {
+  it('S3 notifies the uploads queue of every object created under incoming/, whatever its name', () => {
     const uploadsQueueId = app.logicalId(app.storage.uploads.queue);
     const notifications = Object.values(storage.Resources).find(
       (r) => r.Type === 'Custom::S3BucketNotifications',
@@ -188,18 +199,13 @@ describe('from upload to the validator', () => {
     expect(notifications?.Properties).toMatchObject({
       BucketName: { Ref: app.logicalId(app.storage.returnsBucket.bucket) },
       NotificationConfiguration: {
-        QueueConfigurations: UPLOAD_SUFFIXES.map((suffix) => ({
-          Events: ['s3:ObjectCreated:*'],
-          QueueArn: getAtt(uploadsQueueId),
-          Filter: {
-            Key: {
-              FilterRules: expect.arrayContaining([
-                { Name: 'prefix', Value: PREFIXES.incoming },
-                { Name: 'suffix', Value: suffix },
-              ]),
-            },
+        QueueConfigurations: [
+          {
+            Events: ['s3:ObjectCreated:*'],
+            QueueArn: getAtt(uploadsQueueId),
+            Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: PREFIXES.incoming }] } },
           },
-        })),
+        ],
       },
     });
   });

@@ -84,7 +84,7 @@ describe('events delivered twice and out of order', () => {
 describe('dependencies that fail for a while', () => {
   let t: TestStack;
   beforeAll(async () => {
-    t = await startTestStack({ retryDelayMs: 300 });
+    t = await startTestStack({ retryDelayMs: 300, emailRetrySeconds: 0.2 });
   });
   afterAll(async () => {
     await t.stop();
@@ -120,6 +120,9 @@ describe('dependencies that fail for a while', () => {
     expect(['pending', 'sending']).toContain(during[0]?.emailState);
     await interrupted;
     await t.stack.idle();
+    // The outbox retries it (in AWS the scheduled sweep; here called at once, after the short backoff).
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await t.stack.sweep();
     const after = await t.store.siteSubmissions('BFD', '2025-26-Q2');
     expect(after[0]?.emailState).toBe('sent');
     expect((await t.emails()).filter((email) => email.subject.startsWith('Bradford'))).toHaveLength(1);

@@ -65,6 +65,8 @@ describe('one upload, start to end', () => {
       site: 'BLK',
       period: '2025-26-Q2',
       submissionId: submission?.submissionId,
+      version: 1,
+      request: 1,
     });
 
     const emails = await t.emails();
@@ -146,20 +148,35 @@ describe('going back to an earlier file', () => {
 });
 
 describe('what is not a return', () => {
-  it('ignores objects outside incoming/ or without .xlsx', async () => {
+  it('ignores objects outside incoming/, and records a file that is not a workbook for staff', async () => {
     const before = (await t.store.siteSubmissions('BLK')).length;
     await send('archive/BLK/other.xlsx', q2);
     await send('incoming/BLK/notes.txt', Buffer.from('hello'));
     expect((await t.store.siteSubmissions('BLK')).length).toBe(before);
     expect(await t.emails()).toHaveLength(0);
+    const unroutable = await t.store.unroutableUploads();
+    expect(unroutable.find((entry) => entry.key === 'incoming/BLK/notes.txt')).toMatchObject({
+      reason: 'not-a-workbook',
+      bytes: 5,
+    });
+    expect(unroutable.some((entry) => entry.key.startsWith('archive/'))).toBe(false);
   });
 
-  it('rejects an unknown site in the key, logs it, and emails nobody', async () => {
-    await send('incoming/XYZ/return.xlsx', q2);
+  it.each([
+    ['incoming/XYZ/return.xlsx', 'unknown-site'],
+    ['incoming/BLK.xlsx', 'no-site-folder'],
+  ])('records %s as unroutable (%s), counts it, and emails nobody', async (key, reason) => {
+    await send(key, q2);
     expect(await t.emails()).toHaveLength(0);
-    expect(
-      t.log.some((entry) => entry.message.includes('not in the registry') && entry.detail?.site === 'XYZ'),
-    ).toBe(true);
+    const entry = (await t.store.unroutableUploads()).find((upload) => upload.key === key);
+    expect(entry).toMatchObject({ reason, bytes: q2.length });
+    expect(entry?.receivedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(t.stack.metrics().UploadUnroutable).toBeGreaterThan(0);
+    // Handled: the sweep will not process it again.
+    expect(await t.store.receiptsFor([{ key, ...(entry?.etag ? { etag: entry.etag } : {}) }])).toHaveProperty(
+      'size',
+      1,
+    );
   });
 
   it('refuses every hostile file with a rejected submission and an email, and keeps working', async () => {

@@ -3,8 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoSubmissionStore } from '../../functions/src/adapters/dynamodb-submission-store.js';
+import type { DynamoSubmissionStore } from '../../functions/src/adapters/dynamodb-submission-store.js';
 import {
   type LocalStack,
   type LocalStackOptions,
@@ -53,10 +52,7 @@ export async function startTestStack(options: Partial<LocalStackOptions> = {}): 
     },
     ...options,
   });
-  const store = new DynamoSubmissionStore(
-    DynamoDBDocumentClient.from(stack.clients.dynamodb, { marshallOptions: { removeUndefinedValues: true } }),
-    stack.table,
-  );
+  const store = stack.store;
   return {
     stack,
     store,

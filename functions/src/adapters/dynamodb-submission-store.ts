@@ -6,9 +6,11 @@
  * Values are stored as JSON on the submission and on the current-return item,
  * so a quarter's aggregation reads every site's values in one query.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
-  type DynamoDBDocumentClient,
+  BatchGetCommand,
+  DeleteCommand,
+  DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -17,19 +19,37 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { TABLE_DESIGN } from '../config/table-design.js';
 import type { ReturnValues } from '../returns/return-values.js';
-import type { CurrentReturn, Submission, SubmissionStatus } from '../returns/submission.js';
 import type {
-  CurrentUpdate,
-  Notice,
-  NoticeKey,
-  NoticeRecord,
-  PeriodAggregate,
-  SubmissionStore,
+  CurrentReturn,
+  EmailState,
+  Submission,
+  SubmissionStatus,
+  UnroutableUpload,
+} from '../returns/submission.js';
+import {
+  type AggregationRequest,
+  type CurrentUpdate,
+  type Notice,
+  type NoticeKey,
+  type NoticeRecord,
+  type OwedEmail,
+  type PeriodAggregate,
+  receiptId,
+  type SubmissionStore,
+  type UploadReceipt,
 } from '../submissions/ports.js';
 
 type Item = Record<string, unknown>;
 
 const { bySite, byYear } = TABLE_DESIGN;
+
+/** The one way every runtime (Lambda, local stack, CLI, tests) opens the store on a DynamoDB client. */
+export function submissionStoreOn(dynamodb: DynamoDBClient, table: string): DynamoSubmissionStore {
+  return new DynamoSubmissionStore(
+    DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } }),
+    table,
+  );
+}
 
 export class DynamoSubmissionStore implements SubmissionStore {
   constructor(
@@ -82,43 +102,65 @@ export class DynamoSubmissionStore implements SubmissionStore {
 
   async offerCurrent(candidate: CurrentReturn): Promise<CurrentUpdate> {
     const key = { pk: `PERIOD#${candidate.period}`, sk: `CURRENT#${candidate.site}` };
-    const item: Item = {
-      ...key,
+    const order = candidate.order ?? `${candidate.receivedAt}#${candidate.sequencer}`;
+    const fields: Item = {
       type: 'current',
       [bySite.partitionKey]: `SITE#${candidate.site}`,
       [bySite.sortKey]: `CURRENT#${candidate.period}`,
       [byYear.partitionKey]: `YEAR#${candidate.period.slice(0, 7)}`,
       [byYear.sortKey]: `CURRENT#${candidate.period}#${candidate.site}`,
-      ...withoutValues(candidate),
+      ...withoutValues({ ...candidate, order }),
       valuesJson: JSON.stringify(candidate.values),
     };
+    delete fields.version;
+    const names: Record<string, string> = { '#version': 'version', '#order': 'order' };
+    const values: Item = { ':zero': 0, ':one': 1, ':order': order, ':received': candidate.receivedAt };
+    const sets = Object.entries(fields).map(([name, value], index) => {
+      names[`#f${index}`] = name;
+      values[`:f${index}`] = value;
+      return `#f${index} = :f${index}`;
+    });
     try {
-      // The later upload wins, by S3's event time and then its sequencer, whatever order the events arrive in.
+      // The later upload wins, whatever order the events arrive in; a repeat (or an older event) of
+      // the current one changes nothing, so a redelivered old event never rolls the quarter back.
       const result = await this.db.send(
-        new PutCommand({
+        new UpdateCommand({
           TableName: this.table,
-          Item: item,
+          Key: key,
+          UpdateExpression: `SET ${sets.join(', ')}, #version = if_not_exists(#version, :zero) + :one`,
           ConditionExpression:
-            'attribute_not_exists(pk) OR submissionId = :id OR receivedAt < :received OR (receivedAt = :received AND sequencer < :sequencer)',
-          ExpressionAttributeValues: {
-            ':id': candidate.submissionId,
-            ':received': candidate.receivedAt,
-            ':sequencer': candidate.sequencer,
-          },
+            'attribute_not_exists(pk) OR #order < :order OR (attribute_not_exists(#order) AND receivedAt < :received)',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
           ReturnValues: 'ALL_OLD',
         }),
       );
       const old = result.Attributes;
-      if (!old) return { outcome: 'now-current' };
-      if (old.submissionId === candidate.submissionId) return { outcome: 'already-current' };
-      return { outcome: 'now-current', replaced: toCurrent(old) };
+      const version = Number(old?.version ?? 0) + 1;
+      if (!old?.valuesJson) return { outcome: 'now-current', version };
+      if (old.submissionId === candidate.submissionId) return { outcome: 'already-current', version };
+      return { outcome: 'now-current', replaced: toCurrent(old), version };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const current = await this.db.send(
-        new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }),
+      const current = toCurrent(
+        (await this.db.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true })))
+          .Item as Item,
       );
-      return { outcome: 'older', current: toCurrent(current.Item as Item) };
+      if (current.submissionId === candidate.submissionId)
+        return { outcome: 'already-current', version: current.version ?? 0 };
+      return { outcome: 'older', current };
     }
+  }
+
+  async currentReturn(site: string, period: string): Promise<CurrentReturn | undefined> {
+    const result = await this.db.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { pk: `PERIOD#${period}`, sk: `CURRENT#${site}` },
+        ConsistentRead: true,
+      }),
+    );
+    return result.Item ? toCurrent(result.Item) : undefined;
   }
 
   async setStatus(submissionId: string, status: SubmissionStatus): Promise<void> {
@@ -162,7 +204,7 @@ export class DynamoSubmissionStore implements SubmissionStore {
     }
   }
 
-  async finishEmail(submissionId: string, state: 'sent' | 'pending' | 'failed' | 'not-sent'): Promise<void> {
+  async finishEmail(submissionId: string, state: Exclude<EmailState, 'sending'>): Promise<void> {
     await this.db.send(
       new UpdateCommand({
         TableName: this.table,
@@ -269,6 +311,169 @@ export class DynamoSubmissionStore implements SubmissionStore {
     };
   }
 
+  async recordReceipt(receipt: UploadReceipt): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { ...receiptKey(receipt.key, receipt.etag), type: 'receipt', ...receipt },
+      }),
+    );
+  }
+
+  async receiptsFor(objects: ReadonlyArray<{ key: string; etag?: string }>): Promise<Set<string>> {
+    const found = new Set<string>();
+    const unique = [...new Map(objects.map((o) => [receiptId(o.key, o.etag), o])).values()];
+    // BatchGetItem takes 100 keys; whatever it leaves unprocessed (throttling) is asked again.
+    for (let start = 0; start < unique.length; start += 100) {
+      let keys: Item[] = unique.slice(start, start + 100).map((o) => receiptKey(o.key, o.etag));
+      for (let attempt = 0; keys.length > 0; attempt++) {
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** Math.min(attempt, 6)));
+        const result = await this.db.send(
+          new BatchGetCommand({
+            RequestItems: {
+              [this.table]: {
+                Keys: keys,
+                ProjectionExpression: '#key, etag',
+                ExpressionAttributeNames: { '#key': 'key' },
+              },
+            },
+          }),
+        );
+        for (const item of result.Responses?.[this.table] ?? [])
+          found.add(receiptId(item.key as string, item.etag as string | undefined));
+        keys = (result.UnprocessedKeys?.[this.table]?.Keys ?? []) as Item[];
+      }
+    }
+    return found;
+  }
+
+  async recordUnroutable(upload: UnroutableUpload): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { pk: 'UNROUTABLE', sk: `${upload.receivedAt}#${upload.key}`, type: 'unroutable', ...upload },
+      }),
+    );
+  }
+
+  async unroutableUploads(): Promise<UnroutableUpload[]> {
+    const items = await this.queryAll({
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': 'UNROUTABLE' },
+      ScanIndexForward: false,
+    });
+    return items.map((item) => strip(item) as unknown as UnroutableUpload);
+  }
+
+  async oweEmail(entry: OwedEmail): Promise<void> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { pk: 'OUTBOX', sk: entry.submissionId, type: 'outbox', ...entry },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async rescheduleEmail(entry: OwedEmail): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { pk: 'OUTBOX', sk: entry.submissionId, type: 'outbox', ...entry },
+      }),
+    );
+  }
+
+  async dueEmails(now: string, limit: number): Promise<OwedEmail[]> {
+    return (await this.owedEmails())
+      .filter((entry) => entry.nextAttemptAt <= now)
+      .sort((a, b) => a.nextAttemptAt.localeCompare(b.nextAttemptAt))
+      .slice(0, limit);
+  }
+
+  async owedEmails(): Promise<OwedEmail[]> {
+    const items = await this.queryAll({
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': 'OUTBOX' },
+    });
+    return items.map((item) => strip(item) as unknown as OwedEmail);
+  }
+
+  async settleEmail(submissionId: string): Promise<void> {
+    await this.db.send(new DeleteCommand({ TableName: this.table, Key: { pk: 'OUTBOX', sk: submissionId } }));
+  }
+
+  async requestAggregate(period: string, at: string): Promise<number> {
+    const result = await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: 'AGGREGATION', sk: period },
+        UpdateExpression:
+          'SET #type = :type, period = :period, requestedAt = :at, computed = if_not_exists(computed, :zero) ADD requested :one',
+        ExpressionAttributeNames: { '#type': 'type' },
+        ExpressionAttributeValues: {
+          ':type': 'aggregation',
+          ':period': period,
+          ':at': at,
+          ':zero': 0,
+          ':one': 1,
+        },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return result.Attributes?.requested as number;
+  }
+
+  async markAggregated(period: string, request: number): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: 'AGGREGATION', sk: period },
+          UpdateExpression: 'SET computed = :request',
+          // Never backwards: a slower run that started earlier must not undo a later one's mark.
+          ConditionExpression: 'attribute_not_exists(computed) OR computed < :request',
+          ExpressionAttributeValues: { ':request': request },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async aggregationRequests(): Promise<AggregationRequest[]> {
+    const items = await this.queryAll({
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': 'AGGREGATION' },
+    });
+    return items.map((item) => ({
+      period: item.period as string,
+      requested: Number(item.requested ?? 0),
+      computed: Number(item.computed ?? 0),
+      requestedAt: item.requestedAt as string,
+    }));
+  }
+
+  async sweepCursor(): Promise<string | undefined> {
+    const result = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: { pk: 'SWEEP', sk: 'cursor' }, ConsistentRead: true }),
+    );
+    return (result.Item?.afterKey as string | undefined) || undefined;
+  }
+
+  async setSweepCursor(afterKey: string | undefined): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { pk: 'SWEEP', sk: 'cursor', type: 'sweep', afterKey: afterKey ?? '' },
+      }),
+    );
+  }
+
   // Notices (reminders, chasers, digests): `PERIOD#{period}` / `NOTICE#{kind}#{about}`, beside the
   // quarter's current returns but under their own sort-key prefix, so neither query sees the other.
   async claimNotice(notice: Notice, now: string, staleAfterSeconds: number): Promise<boolean> {
@@ -358,6 +563,10 @@ function noticeKey(notice: NoticeKey) {
   return { pk: `PERIOD#${notice.period}`, sk: `NOTICE#${notice.kind}#${notice.about}` };
 }
 
+function receiptKey(key: string, etag?: string) {
+  return { pk: `UPLOAD#${key}`, sk: `RECEIPT#${(etag ?? '').replaceAll('"', '')}` };
+}
+
 function withoutValues<T extends { values?: ReturnValues }>(record: T): Omit<T, 'values'> {
   const { values: _values, ...rest } = record;
   return rest;
@@ -394,6 +603,7 @@ function toSubmission(item: Item): Submission {
 function toCurrent(item: Item): CurrentReturn {
   return {
     ...(strip(item) as unknown as CurrentReturn),
+    ...(item.version === undefined ? {} : { version: Number(item.version) }),
     values: JSON.parse(item.valuesJson as string) as ReturnValues,
   };
 }

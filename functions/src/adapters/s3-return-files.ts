@@ -2,13 +2,14 @@
 import {
   GetObjectCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   NoSuchKey,
   NotFound,
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import type { ReturnFiles, StoredObject } from '../submissions/ports.js';
+import type { ListedObject, ReturnFiles, StoredObject } from '../submissions/ports.js';
 
 export class S3ReturnFiles implements ReturnFiles {
   constructor(
@@ -24,6 +25,8 @@ export class S3ReturnFiles implements ReturnFiles {
         size: head.ContentLength ?? 0,
         ...(head.ETag ? { etag: head.ETag.replaceAll('"', '') } : {}),
         ...(head.VersionId && head.VersionId !== 'null' ? { versionId: head.VersionId } : {}),
+        // User metadata comes back with its x-amz-meta- prefix removed and the name lower-cased.
+        ...(head.Metadata?.['uploaded-by'] ? { uploadedBy: head.Metadata['uploaded-by'] } : {}),
       };
     } catch (error) {
       if (error instanceof NotFound || (error as { name?: string }).name === 'NotFound') return undefined;
@@ -49,6 +52,35 @@ export class S3ReturnFiles implements ReturnFiles {
     await this.s3.send(
       new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: bytes, ContentType: contentType }),
     );
+  }
+
+  async list(
+    prefix: string,
+    options: { readonly startAfter?: string; readonly maxKeys: number },
+  ): Promise<{ objects: ListedObject[]; truncated: boolean }> {
+    const page = await this.s3.send(
+      new ListObjectsV2Command({
+        Bucket: this.bucket,
+        Prefix: prefix,
+        MaxKeys: options.maxKeys,
+        ...(options.startAfter ? { StartAfter: options.startAfter } : {}),
+      }),
+    );
+    return {
+      objects: (page.Contents ?? []).flatMap((object) =>
+        object.Key
+          ? [
+              {
+                key: object.Key,
+                size: object.Size ?? 0,
+                ...(object.ETag ? { etag: object.ETag.replaceAll('"', '') } : {}),
+                lastModified: (object.LastModified ?? new Date(0)).toISOString(),
+              },
+            ]
+          : [],
+      ),
+      truncated: page.IsTruncated === true,
+    };
   }
 
   linkTo(key: string, expiresInSeconds: number): Promise<string> {

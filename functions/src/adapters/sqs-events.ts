@@ -1,10 +1,12 @@
 /**
  * The Events port on an SQS FIFO queue. Messages are grouped by quarter, so
- * one quarter is never aggregated twice at once; the deduplication ID makes a
- * repeated publish within five minutes a no-op.
+ * one quarter is never aggregated twice at once; the deduplication ID carries
+ * the current return's version, so a repeated publish of one version within
+ * five minutes is a no-op while going back to an earlier file (a new version)
+ * is a new message.
  */
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { Events, ReturnAccepted } from '../submissions/ports.js';
+import { type Events, type ReturnAccepted, returnAcceptedDeduplicationId } from '../submissions/ports.js';
 
 export class SqsEvents implements Events {
   constructor(
@@ -18,7 +20,7 @@ export class SqsEvents implements Events {
         QueueUrl: this.queueUrl,
         MessageBody: JSON.stringify(event),
         MessageGroupId: event.period,
-        MessageDeduplicationId: `${event.period}.${event.submissionId}`,
+        MessageDeduplicationId: returnAcceptedDeduplicationId(event),
       }),
     );
   }

@@ -7,7 +7,7 @@
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { jsonLog } from '../adapters/json-log.js';
+import { createLogger, powertoolsLog } from '../adapters/powertools-observability.js';
 import { UsageError } from '../errors.js';
 import { count } from '../feedback/wording.js';
 import { loadDemo } from '../local/demo.js';
@@ -19,7 +19,7 @@ import { localDir, type StackDescription } from './stack-connection.js';
 
 export const localCommand: Command = {
   usage:
-    'returns local [--no-demo]   (data in .local/ or RETURNS_LOCAL_DIR; ports LOCAL_S3_PORT, LOCAL_DYNAMODB_PORT, LOCAL_SES_PORT)',
+    'returns local [--no-demo]   (data in .local/ or RETURNS_LOCAL_DIR; ports LOCAL_S3_PORT, LOCAL_DYNAMODB_PORT, LOCAL_SES_PORT; RETURNS_LOG=json for JSON lines)',
   options: { 'no-demo': { type: 'boolean', default: false } },
   async run(values) {
     const dataDir = resolve(localDir());
@@ -31,7 +31,16 @@ export const localCommand: Command = {
       ses: port('LOCAL_SES_PORT', LOCAL_DEFAULTS.ports.ses),
     };
     const log = consoleLog();
-    const stack = await startLocalStack({ reference, log, dataDir, ports }).catch((cause: Error) => {
+    const stack = await startLocalStack({
+      reference,
+      log,
+      dataDir,
+      ports,
+      // Timings, for tests that kill the stack and want the sweep to finish up quickly.
+      sweepIntervalMs: whole('RETURNS_SWEEP_INTERVAL_MS', LOCAL_DEFAULTS.sweepIntervalMs),
+      sweepGraceSeconds: whole('RETURNS_SWEEP_GRACE_SECONDS', LOCAL_DEFAULTS.sweepGraceSeconds),
+      emailClaimSeconds: whole('RETURNS_EMAIL_CLAIM_SECONDS', LOCAL_DEFAULTS.emailClaimSeconds),
+    }).catch((cause: Error) => {
       throw new UsageError(cause.message, { cause });
     });
     // Loaded here, not at the top: every other returns command would otherwise pay for the portal's imports.
@@ -84,6 +93,8 @@ export const localCommand: Command = {
       out(`Loaded ${count(uploads.length, 'return')}; their feedback emails are at ${stack.endpoints.ses}/`);
       out();
     }
+    for (const object of stack.setAside)
+      out(`Set aside a partly written object from the last run: ${object.key} (${object.why}).`);
     out('Ready. Press Ctrl-C to stop.');
 
     await new Promise<void>((resolveStop) => {
@@ -100,6 +111,16 @@ export const localCommand: Command = {
   },
 };
 
+function whole(variable: string, fallback: number): number {
+  const text = process.env[variable];
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0) {
+    throw new UsageError(`${variable} should be a whole number, not "${text}".`);
+  }
+  return value;
+}
+
 function port(variable: string, fallback: number): number {
   const text = process.env[variable];
   if (text === undefined || text === '') return fallback;
@@ -112,7 +133,8 @@ function port(variable: string, fallback: number): number {
 
 /** Pipeline events as short readable lines, for a person watching the terminal. */
 function consoleLog(): Log {
-  const json = jsonLog((line) => process.stderr.write(`${line}\n`));
+  // The same JSON lines as in Lambda (Powertools' Logger), when asked for.
+  const json = powertoolsLog(createLogger('monitoring-returns-local'));
   const show =
     (level: string) =>
     (message: string, detail: Record<string, unknown> = {}) => {

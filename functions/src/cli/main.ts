@@ -72,6 +72,10 @@ const COMMANDS: Record<string, CommandEntry> = {
       'Publish a quarter or a year to date as a numbered release, after the disclosure audit clears it.',
     load: async () => (await import('./publish-command.js')).publishCommand,
   },
+  redrive: {
+    summary: 'Move dead-lettered upload and recompute messages back to their queues, and say what moved.',
+    load: async () => (await import('./redrive-command.js')).redriveCommand,
+  },
 };
 
 export async function main(argv: readonly string[]): Promise<number> {

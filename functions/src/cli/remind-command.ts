@@ -4,7 +4,6 @@
  * out, claiming and sending nothing; without it, it sends through the stack,
  * exactly as the schedule does, so nothing already sent goes again.
  */
-import { jsonLog } from '../adapters/json-log.js';
 import { UsageError } from '../errors.js';
 import { describePeriod, longDate, type Period, parsePeriod } from '../programme/periods.js';
 import type { Mailer } from '../submissions/ports.js';
@@ -43,7 +42,12 @@ export const remindCommand: Command = {
           mailer: mailer.mailer,
           reference,
           // The summary below says what was sent; only problems go to stderr, as JSON lines.
-          log: { ...jsonLog((line) => process.stderr.write(`${line}\n`)), info: () => {} },
+          // Problems to stderr in plain lines; what was sent is the command's own output.
+          log: {
+            info: () => {},
+            warn: (message, detail) => process.stderr.write(`${message} ${JSON.stringify(detail ?? {})}\n`),
+            error: (message, detail) => process.stderr.write(`${message} ${JSON.stringify(detail ?? {})}\n`),
+          },
           clock: () => new Date(),
         },
         { today, dryRun },

@@ -2,6 +2,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { COMPLETENESS_LABELS, completeness } from '../aggregation/completeness.js';
+import { uploadKey } from '../config/uploads.js';
 import { UsageError } from '../errors.js';
 import { findingsTally, SUBMISSION_STATUS_WORDS } from '../feedback/wording.js';
 import {
@@ -14,6 +15,7 @@ import {
   quartersOfYear,
   today,
 } from '../programme/periods.js';
+import type { Submission } from '../returns/submission.js';
 import type { Command } from './command.js';
 import { cliReferenceData } from './reference.js';
 import { connectToStack } from './stack-connection.js';
@@ -34,7 +36,7 @@ export const submitCommand: Command = {
     });
     const stack = connectToStack();
     try {
-      const key = `incoming/${site.code}/${basename(file)}`;
+      const key = uploadKey(site.code, basename(file));
       await stack.files.write(key, await readFile(file), XLSX_CONTENT_TYPE);
       process.stdout.write(
         `Sent ${basename(file)} for ${site.name} to ${stack.where} as s3://${stack.bucket}/${key}.\nThe feedback email follows within a minute; "returns submissions --site ${site.code}" shows what happened.\n`,
@@ -105,6 +107,7 @@ export const statusCommand: Command = {
         `Returns on ${stack.where}, ${year}\n\n${header.trimEnd()}\n${lines.map((line) => line.trimEnd()).join('\n')}\n\n` +
           'rejected: files were sent but none was accepted. late: accepted after the due date, or not accepted by it.\n',
       );
+      process.stdout.write(await needsAttention(stack, reference, year, overview.submissions));
       return 0;
     } finally {
       stack.close();
@@ -173,3 +176,64 @@ export const submissionsCommand: Command = {
     }
   },
 };
+
+/**
+ * What staff must look at beyond the grid: uploads no site could claim, files
+ * that could not be read as any quarter's return (so no cell shows them), and
+ * feedback emails still owed or escalated. Empty when there is nothing.
+ */
+async function needsAttention(
+  stack: ReturnType<typeof connectToStack>,
+  reference: ReturnType<typeof cliReferenceData>,
+  year: string,
+  yearSubmissions: readonly Submission[],
+): Promise<string> {
+  const startYear = Number(year.slice(0, 4));
+  // From the year's start on: an upload with no quarter may arrive late, after the year is over.
+  const inYear = (iso: string) => iso >= `${startYear}-04-01`;
+  const when = (iso: string) => iso.replace('T', ' ').slice(0, 16);
+  const sections: string[] = [];
+
+  const unroutable = (await stack.store.unroutableUploads()).filter((upload) => inYear(upload.receivedAt));
+  if (unroutable.length > 0) {
+    sections.push(
+      `Uploads no site could claim (${unroutable.length}): nobody was emailed; move each to incoming/{SITE}/ or delete it.\n${unroutable
+        .slice(0, 50)
+        .map(
+          (upload) => `  ${when(upload.receivedAt)}  ${upload.key}  (${upload.bytes} bytes): ${upload.why}`,
+        )
+        .join('\n')}${unroutable.length > 50 ? `\n  …and ${unroutable.length - 50} more` : ''}`,
+    );
+  }
+
+  const unreadable = (
+    await Promise.all(reference.sites.sites.map((site) => stack.store.siteSubmissions(site.code)))
+  )
+    .flat()
+    .filter((submission) => !submission.period && inYear(submission.receivedAt));
+  if (unreadable.length > 0) {
+    sections.push(
+      `Files that could not be read as any quarter's return (${unreadable.length}): each site was emailed why.\n${unreadable
+        .map(
+          (submission) =>
+            `  ${when(submission.receivedAt)}  ${submission.site}  ${basename(submission.s3Key)}  (reference ${submission.submissionId})`,
+        )
+        .join('\n')}`,
+    );
+  }
+
+  const emails = [...yearSubmissions, ...unreadable].filter((submission) =>
+    ['pending', 'sending', 'escalated', 'failed'].includes(submission.emailState),
+  );
+  if (emails.length > 0) {
+    sections.push(
+      `Feedback emails not yet delivered (${emails.length}): pending ones are retried for a day, then escalated to operations.\n${emails
+        .map(
+          (submission) =>
+            `  ${submission.site}  ${submission.period ?? '(unreadable)'}  ${basename(submission.s3Key)}  email ${submission.emailState}`,
+        )
+        .join('\n')}`,
+    );
+  }
+  return sections.length > 0 ? `\n${sections.join('\n\n')}\n` : '';
+}

@@ -11,9 +11,10 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoReleaseStore } from '../adapters/dynamodb-release-store.js';
-import { DynamoSubmissionStore } from '../adapters/dynamodb-submission-store.js';
+import { type DynamoSubmissionStore, submissionStoreOn } from '../adapters/dynamodb-submission-store.js';
 import { S3ReturnFiles } from '../adapters/s3-return-files.js';
 import { SesMailer } from '../adapters/ses-mailer.js';
 import { UsageError } from '../errors.js';
@@ -95,15 +96,15 @@ function connection(
   s3: S3Client,
   dynamodb: DynamoDBClient,
 ): StackConnection {
-  const documents = DynamoDBDocumentClient.from(dynamodb, {
-    marshallOptions: { removeUndefinedValues: true },
-  });
   return {
     where,
     bucket,
     files: new S3ReturnFiles(s3, bucket),
-    store: new DynamoSubmissionStore(documents, table),
-    releases: new DynamoReleaseStore(documents, table),
+    store: submissionStoreOn(dynamodb, table),
+    releases: new DynamoReleaseStore(
+      DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } }),
+      table,
+    ),
     close: () => {
       s3.destroy();
       dynamodb.destroy();
@@ -135,4 +136,9 @@ export function stackMailer(onAws: boolean): { mailer: Mailer; close(): void } {
   const description = JSON.parse(readFileSync(join(localDir(), 'stack.json'), 'utf8')) as StackDescription;
   const { ses } = localClients(description.endpoints);
   return { mailer: new SesMailer(ses, LOCAL_DEFAULTS.sender), close: () => ses.destroy() };
+}
+
+/** The SQS client `returns redrive` uses in AWS: built here, with the CLI's other clients. */
+export function awsQueueClient(): SQSClient {
+  return new SQSClient({});
 }

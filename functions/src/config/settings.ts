@@ -24,7 +24,19 @@ export const validatorSettingsSchema = z.object({
   RETURN_ACCEPTED_QUEUE_URL: z.url(),
   MAX_UPLOAD_MB: positive(10),
   FEEDBACK_LINK_DAYS: positive(7),
+  /** The first retry of a failed feedback email, in seconds; later ones double, up to an hour. */
+  EMAIL_RETRY_SECONDS: positive(300),
   TEMPLATES_DIR: templatesDir,
+});
+
+/** The reconciling sweep sends feedback and processes uploads as the validator does, and escalates. */
+export const sweepSettingsSchema = validatorSettingsSchema.extend({
+  /** Where feedback that could not be delivered for a day is reported. */
+  OPERATIONS_EMAIL: z.email(),
+  /** An upload younger than this may still have its S3 event on the way. */
+  SWEEP_GRACE_SECONDS: positive(600),
+  /** Feedback undelivered this long after it was first owed is escalated. */
+  ESCALATE_AFTER_HOURS: positive(24),
 });
 
 export const aggregatorSettingsSchema = z.object({
@@ -43,6 +55,7 @@ export const reminderSettingsSchema = z.object({
 
 export type ValidatorSettings = z.infer<typeof validatorSettingsSchema>;
 export type AggregatorSettings = z.infer<typeof aggregatorSettingsSchema>;
+export type SweepSettings = z.infer<typeof sweepSettingsSchema>;
 
 export class ConfigurationError extends ReturnsError {}
 

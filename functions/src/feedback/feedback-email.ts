@@ -54,6 +54,8 @@ export interface FeedbackContext {
   readonly annotatedLink?: string;
   /** The annotated copy itself, attached when it is small enough. */
   readonly annotated?: { readonly fileName: string; readonly content: Buffer };
+  /** A highlighted copy was due but could not be made: the email says so, and lists every point itself. */
+  readonly annotatedUnavailable?: boolean;
   /** The submission ID: quoted if they write in, and the key of its portal page. */
   readonly reference: string;
   /** What the upload did to the quarter's current return; file names are the ones uploaded. */
@@ -262,6 +264,12 @@ function buildBlocks(context: FeedbackContext, period: Period | undefined): Bloc
     blocks.push({
       kind: 'paragraph',
       text: `Attached is your own workbook (${context.annotated.fileName}) with the cells to look at highlighted, a note on each, and a Feedback sheet listing every point. You can correct the figures in it and send it back.`,
+    });
+  }
+  if (context.annotatedUnavailable && !context.annotated && !context.annotatedLink) {
+    blocks.push({
+      kind: 'paragraph',
+      text: 'We could not make a copy of your workbook with these points highlighted this time, so every point is listed in this email instead; your return itself is not affected.',
     });
   }
   if (portalPage) {

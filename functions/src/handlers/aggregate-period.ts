@@ -4,9 +4,8 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoSubmissionStore } from '../adapters/dynamodb-submission-store.js';
-import { jsonLog } from '../adapters/json-log.js';
+import { submissionStoreOn } from '../adapters/dynamodb-submission-store.js';
+import { createLogger, createMetrics, powertoolsLog } from '../adapters/powertools-observability.js';
 import { S3ReturnFiles } from '../adapters/s3-return-files.js';
 import { aggregatorSettingsSchema, parseSettings } from '../config/settings.js';
 import { loadRuntimeReferenceData } from '../reference/runtime-reference-data.js';
@@ -17,14 +16,17 @@ const s3 = new S3Client({
   requestChecksumCalculation: 'WHEN_REQUIRED',
   responseChecksumValidation: 'WHEN_REQUIRED',
 });
+const logger = createLogger();
 
-export const handler = createAggregatePeriodHandler({
-  files: new S3ReturnFiles(s3, settings.BUCKET_NAME),
-  store: new DynamoSubmissionStore(
-    DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }),
-    settings.TABLE_NAME,
-  ),
-  log: jsonLog(),
-  reference: loadRuntimeReferenceData(settings.TEMPLATES_DIR ? { templatesDir: settings.TEMPLATES_DIR } : {}),
-  clock: () => new Date(),
-});
+export const handler = createAggregatePeriodHandler(
+  {
+    files: new S3ReturnFiles(s3, settings.BUCKET_NAME),
+    store: submissionStoreOn(new DynamoDBClient({}), settings.TABLE_NAME),
+    log: powertoolsLog(logger),
+    reference: loadRuntimeReferenceData(
+      settings.TEMPLATES_DIR ? { templatesDir: settings.TEMPLATES_DIR } : {},
+    ),
+    clock: () => new Date(),
+  },
+  { logger, metrics: createMetrics() },
+);

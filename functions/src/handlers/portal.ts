@@ -7,7 +7,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoSubmissionStore } from '../adapters/dynamodb-submission-store.js';
-import { jsonLog } from '../adapters/json-log.js';
+import { createLogger, powertoolsLog } from '../adapters/powertools-observability.js';
 import { S3PortalFiles } from '../adapters/s3-portal-files.js';
 import { S3PresignedUploads } from '../adapters/s3-presigned-upload.js';
 import { readSecret } from '../adapters/secrets-manager-secret.js';
@@ -56,6 +56,6 @@ export const handler = createPortalHandler({
     uploadFormSeconds: 600,
     downloadLinkSeconds: 60,
   },
-  log: jsonLog(),
+  log: powertoolsLog(createLogger()),
   clock: () => new Date(),
 });

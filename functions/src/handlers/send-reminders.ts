@@ -6,7 +6,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoSubmissionStore } from '../adapters/dynamodb-submission-store.js';
-import { jsonLog } from '../adapters/json-log.js';
+import { createLogger, powertoolsLog } from '../adapters/powertools-observability.js';
 import { SesMailer } from '../adapters/ses-mailer.js';
 import { parseSettings, reminderSettingsSchema } from '../config/settings.js';
 import { loadRuntimeReferenceData } from '../reference/runtime-reference-data.js';
@@ -21,6 +21,6 @@ export const handler = createSendRemindersHandler({
   ),
   mailer: new SesMailer(new SESv2Client({}), settings.SENDER_EMAIL, settings.SES_CONFIGURATION_SET),
   reference: loadRuntimeReferenceData(settings.TEMPLATES_DIR ? { templatesDir: settings.TEMPLATES_DIR } : {}),
-  log: jsonLog(),
+  log: powertoolsLog(createLogger()),
   clock: () => new Date(),
 });

@@ -1,17 +1,25 @@
 /**
- * The validate-return handler, before wiring: parse the event, call
- * receiveUpload once per S3 record, map the outcomes. The Lambda entry point
- * (validate-return.ts) and the local stack build it with their own
- * dependencies, so both run exactly this chain.
+ * The validate-return handler, before wiring: S3 upload events wrapped in SQS
+ * messages; receiveUpload once per upload, each message on its own, failed
+ * ones reported as batch item failures (the Powertools batch processor), so
+ * only they come back. The Lambda entry point (validate-return.ts) and the
+ * local stack build it with their own dependencies, so both run exactly this
+ * chain.
  *
- * Events arrive straight from S3 or wrapped in SQS; @middy/event-normalizer
- * unwraps SQS bodies and URL-decodes S3 keys (S3 sends `my+return.xlsx`).
+ * @middy/event-normalizer parses the SQS bodies and URL-decodes S3 keys (S3
+ * sends `my+return.xlsx`). Messages are handled one after another so each log
+ * line carries the right correlation ID (the object key).
  */
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import eventNormalizer from '@middy/event-normalizer';
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Upload } from '../submissions/ports.js';
 import { type ReceiveUploadDeps, receiveUpload } from '../submissions/receive-upload.js';
-import { recordOutcomes } from './record-outcomes.js';
 
 interface S3Record {
   eventSource?: string;
@@ -23,29 +31,36 @@ interface S3Record {
   };
 }
 
-/** As Lambda receives it; after the normaliser an SQS body is the parsed S3 event. */
-interface NormalizedEvent {
-  Records?: Array<S3Record & { messageId?: string; body?: string | { Records?: S3Record[] } }>;
+/** Powertools' Logger and Metrics, in Lambda (the local stack and the tests log through the Log port). */
+export interface Observability {
+  readonly logger?: Logger;
+  readonly metrics?: Metrics;
 }
 
-export function createValidateReturnHandler(deps: ReceiveUploadDeps) {
-  return middy<NormalizedEvent, unknown>()
-    .use(eventNormalizer())
-    .use(recordOutcomes<NormalizedEvent>(deps.log))
-    .handler(async (event) =>
-      Promise.allSettled(
-        (event.Records ?? []).map(async (record) => {
-          // An SQS record holds a whole S3 event (or S3's test message, which has none).
-          const body = typeof record.body === 'object' ? record.body : undefined;
-          const uploads = (record.eventSource === 'aws:sqs' ? (body?.Records ?? []) : [record]).flatMap(
-            toUpload,
-          );
-          const outcomes = [];
-          for (const upload of uploads) outcomes.push(await receiveUpload(deps, upload));
-          return outcomes;
-        }),
-      ),
-    );
+export function createValidateReturnHandler(deps: ReceiveUploadDeps, observability: Observability = {}) {
+  const processor = new BatchProcessor(EventType.SQS);
+  const handler = middy<SQSEvent, unknown, Error, Context>().use(eventNormalizer());
+  if (observability.logger) handler.use(injectLambdaContext(observability.logger, { resetKeys: true }));
+  if (observability.metrics) handler.use(logMetrics(observability.metrics));
+  return handler.handler(async (event, context) =>
+    processPartialResponse(
+      event,
+      async (record: SQSRecord) => {
+        // An SQS record holds a whole S3 event (or S3's test message, which has none).
+        const body = (typeof record.body === 'object' ? record.body : undefined) as
+          | { Records?: S3Record[] }
+          | undefined;
+        const outcomes = [];
+        for (const upload of (body?.Records ?? []).flatMap(toUpload)) {
+          observability.logger?.setCorrelationId(upload.key);
+          outcomes.push(await receiveUpload(deps, upload));
+        }
+        return outcomes;
+      },
+      processor,
+      { context, processInParallel: false, throwOnFullBatchFailure: false },
+    ),
+  );
 }
 
 function toUpload(record: S3Record): Upload[] {
@@ -63,6 +78,7 @@ function toUpload(record: S3Record): Upload[] {
       bucket,
       key: object.key,
       eventTime: record.eventTime ?? new Date().toISOString(),
+      origin: 'notification',
       ...(object.size === undefined ? {} : { size: object.size }),
       ...(object.eTag ? { etag: object.eTag } : {}),
       ...(object.versionId ? { versionId: object.versionId } : {}),

@@ -6,6 +6,7 @@
  * its Q1 stands); Lambeth's Q2 has a warning it explains.
  */
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { uploadKey } from '../config/uploads.js';
 import { syntheticReturn, withExplanations } from '../demo/synthetic-return.js';
 import type { Dictionary } from '../dictionary/load-dictionary.js';
 import { formatPeriod, type Period } from '../programme/periods.js';
@@ -53,7 +54,7 @@ export async function loadDemo(
         sites: reference.sites.sites,
         period,
       });
-      const key = `incoming/${site.code}/${site.shortName} ${formatPeriod(period)} return.xlsx`;
+      const key = uploadKey(site.code, `${site.shortName} ${formatPeriod(period)} return.xlsx`);
       await s3.send(
         new PutObjectCommand({ Bucket: bucket, Key: key, Body: await fillTemplate(template, values) }),
       );

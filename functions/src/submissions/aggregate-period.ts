@@ -1,18 +1,23 @@
 /**
  * Aggregate a quarter: the use case behind the aggregate-period handler.
  *
- * input: a quarter (from a ReturnAccepted event)
- * steps: read the year's current returns and submissions (one query) →
- *        summarise the year to this quarter → write summaries/{PERIOD}/
- *        programme.xlsx (internal; figures leave the funder only as a release,
- *        see publish-release.ts) → store the programme figures →
- *        read the current returns again, and start over if they changed
+ * input: a quarter and the recompute request it answers (from ReturnAccepted)
+ * steps: skip if a finished run already covered the request → note the
+ *        quarter's latest request number → read the year's current returns and
+ *        submissions (one query) → summarise the year to this quarter → write
+ *        summaries/{PERIOD}/programme.xlsx (internal; figures leave the funder only
+ *        as a release, see publish-release.ts) → store the
+ *        programme figures → mark the quarter computed up to the noted request
  * output: what was used
  *
  * It recomputes the whole quarter from the stored current returns every time,
- * never adding to a running total, so repeating it is harmless. Triggers for
- * the same quarter that arrive together converge: whichever run finishes last
- * checks, after writing, that the returns it used are still the current ones.
+ * never adding to a running total, so repeating it is harmless. Coalesced: a
+ * burst of 200 uploads to one quarter asks for 200 recomputes, but each run
+ * answers every request made before it began, so the messages behind it are
+ * skipped at the cost of one read, and at most one useful recompute is ever
+ * pending per quarter. A request made while a run works has a higher number
+ * than the run noted, so its own message recomputes again: the consistency
+ * check is per quarter, by construction, and never restarts a run.
  */
 
 import { type AcceptedReturn, summarise } from '../aggregation/aggregate.js';
@@ -35,38 +40,35 @@ export interface AggregatePeriodDeps {
 }
 
 const XLSX = XLSX_MEDIA_TYPE;
-const MAX_ROUNDS = 5;
 
 export async function aggregatePeriod(
   deps: AggregatePeriodDeps,
   periodText: string,
-): Promise<{ returns: number; rounds: number }> {
+  request?: number,
+): Promise<{ returns: number; skipped: boolean }> {
   const parsed = parsePeriod(periodText);
   if ('problem' in parsed)
     throw new Error(`aggregate-period was asked for "${periodText}": ${parsed.problem}`);
   const period = parsed.period;
   const year = formatYear(period.startYear);
-  for (let round = 1; round <= MAX_ROUNDS; round++) {
-    const overview = await deps.store.yearOverview(year);
-    const fingerprint = fingerprintOf(overview.current);
-    const { programme, figures, returns } = await buildSummaries(deps, period, overview);
-    await deps.files.write(`${KEYS.summaries(periodText)}programme.xlsx`, programme, XLSX);
-    await deps.store.putAggregate({
-      period: periodText,
-      computedAt: deps.clock().toISOString(),
-      fingerprint,
-      returns,
-      figures,
-    });
-    const after = fingerprintOf((await deps.store.yearOverview(year)).current);
-    if (after === fingerprint) {
-      deps.log.info('quarter aggregated', { period: periodText, returns, rounds: round });
-      return { returns, rounds: round };
-    }
+  const asked = (await deps.store.aggregationRequests()).find((entry) => entry.period === periodText);
+  if (request !== undefined && asked && asked.computed >= request) {
+    return { returns: 0, skipped: true };
   }
-  throw new Error(
-    `aggregate-period for ${periodText}: the returns kept changing over ${MAX_ROUNDS} rounds; it will be retried`,
-  );
+  const covering = asked?.requested ?? 0;
+  const overview = await deps.store.yearOverview(year);
+  const { programme, figures, returns } = await buildSummaries(deps, period, overview);
+  await deps.files.write(`${KEYS.summaries(periodText)}programme.xlsx`, programme, XLSX);
+  await deps.store.putAggregate({
+    period: periodText,
+    computedAt: deps.clock().toISOString(),
+    fingerprint: fingerprintOf(overview.current.filter((entry) => entry.period === periodText)),
+    returns,
+    figures,
+  });
+  if (covering > 0) await deps.store.markAggregated(periodText, covering);
+  deps.log.info('quarter aggregated', { period: periodText, returns, request: covering });
+  return { returns, skipped: false };
 }
 
 /** Both summary workbooks for a quarter (the year to that quarter), from the store's current returns. */

@@ -7,13 +7,30 @@
  */
 import type { FeedbackEmail } from '../feedback/feedback-email.js';
 import type { ReleaseRecord } from '../publication/release.js';
-import type { CurrentReturn, Submission, SubmissionStatus } from '../returns/submission.js';
+import type {
+  CurrentReturn,
+  EmailState,
+  Submission,
+  SubmissionStatus,
+  UnroutableUpload,
+} from '../returns/submission.js';
 
 export interface StoredObject {
   readonly key: string;
   readonly size: number;
   readonly etag?: string;
   readonly versionId?: string;
+  /** The uploader, from the object's `uploaded-by` metadata (the portal sets it). */
+  readonly uploadedBy?: string;
+}
+
+/** One object of a listing. */
+export interface ListedObject {
+  readonly key: string;
+  readonly size: number;
+  readonly etag?: string;
+  /** ISO. */
+  readonly lastModified: string;
 }
 
 /** The bucket, as the use cases see it. */
@@ -23,6 +40,11 @@ export interface ReturnFiles {
   write(key: string, bytes: Buffer | string, contentType: string): Promise<void>;
   /** A link anyone holding it can use to download the object, for `expiresInSeconds`. */
   linkTo(key: string, expiresInSeconds: number): Promise<string>;
+  /** One page of the objects under a prefix, in key order, after `startAfter`. */
+  list(
+    prefix: string,
+    options: { readonly startAfter?: string; readonly maxKeys: number },
+  ): Promise<{ objects: ListedObject[]; truncated: boolean }>;
 }
 
 /** One upload as S3 announced it. Delivery is at least once and in no particular order. */
@@ -36,11 +58,47 @@ export interface Upload {
   readonly eventTime: string;
   /** S3's ordering token for events on one key: hex, compared after left-padding. */
   readonly sequencer?: string;
+  /** `sweep` when the reconciling sweep found it unhandled (its time is the object's LastModified). */
+  readonly origin?: 'notification' | 'sweep';
 }
 
+/**
+ * What became of one object under incoming/, written once it is fully handled
+ * (recorded and its email attempted, or recorded as unroutable, or ignored). An
+ * object with no receipt after the grace period was never finished: the sweep
+ * processes it again.
+ */
+export interface UploadReceipt {
+  readonly key: string;
+  readonly etag?: string;
+  readonly outcome: 'recorded' | 'duplicate' | 'unroutable' | 'ignored';
+  readonly submissionId?: string;
+  readonly at: string;
+}
+
+/** A feedback email still owed: the outbox entry the sweep retries with backoff. */
+export interface OwedEmail {
+  readonly submissionId: string;
+  /** When it was first owed (ISO): a day after, it is escalated. */
+  readonly since: string;
+  readonly attempts: number;
+  /** Not retried before this (ISO). */
+  readonly nextAttemptAt: string;
+  readonly lastError?: string;
+}
+
+/** A quarter's recompute, asked for and done: `requested > computed` means one is pending. */
+export interface AggregationRequest {
+  readonly period: string;
+  readonly requested: number;
+  readonly computed: number;
+  readonly requestedAt: string;
+}
+
+/** What offering a return as current did; `version` is the current return's version after it. */
 export type CurrentUpdate =
-  | { readonly outcome: 'now-current'; readonly replaced?: CurrentReturn }
-  | { readonly outcome: 'already-current' }
+  | { readonly outcome: 'now-current'; readonly replaced?: CurrentReturn; readonly version: number }
+  | { readonly outcome: 'already-current'; readonly version: number }
   | { readonly outcome: 'older'; readonly current: CurrentReturn };
 
 /** The table, as the use cases see it. Every write is conditional, so repeats are harmless. */
@@ -53,9 +111,11 @@ export interface SubmissionStore {
   setStatus(submissionId: string, status: SubmissionStatus): Promise<void>;
   /** Claims the right to send a submission's email; false when another worker has it or it is sent. */
   claimEmail(submissionId: string, now: string, staleAfterSeconds: number): Promise<boolean>;
-  finishEmail(submissionId: string, state: 'sent' | 'pending' | 'failed' | 'not-sent'): Promise<void>;
+  finishEmail(submissionId: string, state: Exclude<EmailState, 'sending'>): Promise<void>;
   /** Makes a sent email due again (the same file sent again and current once more); false if it was not sent. */
   reopenEmail(submissionId: string): Promise<boolean>;
+  /** One site's current return for a quarter, if any. */
+  currentReturn(site: string, period: string): Promise<CurrentReturn | undefined>;
   /** The current returns of every site for a quarter: one query. */
   currentReturns(period: string): Promise<CurrentReturn[]>;
   /** A site's current returns for every quarter, oldest first: its accepted history. */
@@ -76,6 +136,45 @@ export interface SubmissionStore {
   finishNotice(notice: NoticeKey, outcome: 'sent' | 'released', now: string): Promise<void>;
   /** Every notice claimed for a quarter (sent, being sent or released): one query. */
   notices(period: string): Promise<NoticeRecord[]>;
+
+  /** Notes an object under incoming/ as handled (a repeat overwrites with the same facts). */
+  recordReceipt(receipt: UploadReceipt): Promise<void>;
+  /** Which of these objects have a receipt, as `receiptId(key, etag)`. */
+  receiptsFor(objects: ReadonlyArray<{ key: string; etag?: string }>): Promise<Set<string>>;
+  /** Records an upload nobody could route (a repeat is harmless). */
+  recordUnroutable(upload: UnroutableUpload): Promise<void>;
+  /** Every unroutable upload, newest first: what `returns status` (and the portal) show staff. */
+  unroutableUploads(): Promise<UnroutableUpload[]>;
+
+  /** Puts a feedback email in the outbox unless it is there already (a repeat keeps its history). */
+  oweEmail(entry: OwedEmail): Promise<void>;
+  /** Replaces an outbox entry after a failed attempt. */
+  rescheduleEmail(entry: OwedEmail): Promise<void>;
+  /** Outbox entries due by `now`, oldest due first, at most `limit`. */
+  dueEmails(now: string, limit: number): Promise<OwedEmail[]>;
+  /** Every outbox entry (for status and tests). */
+  owedEmails(): Promise<OwedEmail[]>;
+  /** Takes an email out of the outbox (sent, not needed, or escalated). */
+  settleEmail(submissionId: string): Promise<void>;
+
+  /**
+   * Asks for a quarter's recompute; returns the request's number. Many requests before the
+   * recompute starts are answered by one run: the run covers every request up to the number
+   * it read when it began.
+   */
+  requestAggregate(period: string, at: string): Promise<number>;
+  /** Records that the quarter's figures now cover every request up to `request`. */
+  markAggregated(period: string, request: number): Promise<void>;
+  aggregationRequests(): Promise<AggregationRequest[]>;
+
+  /** Where the sweep's walk through incoming/ continues next run (undefined: from the start). */
+  sweepCursor(): Promise<string | undefined>;
+  setSweepCursor(afterKey: string | undefined): Promise<void>;
+}
+
+/** A receipt's identity: the key and the object's content hash (the same key may be uploaded again). */
+export function receiptId(key: string, etag?: string): string {
+  return `${key}\n${(etag ?? '').replaceAll('"', '')}`;
 }
 
 export type NoticeKind = 'reminder' | 'chaser' | 'digest';
@@ -121,6 +220,18 @@ export interface ReturnAccepted {
   readonly site: string;
   readonly period: string;
   readonly submissionId: string;
+  /** The site's current-return version for the quarter: a new one whenever the current return changes. */
+  readonly version?: number;
+  /** The aggregation request it asks to be answered (requestAggregate). */
+  readonly request?: number;
+}
+
+/**
+ * The FIFO deduplication ID of a ReturnAccepted: the same current return (site, quarter,
+ * version) is one message within SQS's five-minute window, and A→B→A is three.
+ */
+export function returnAcceptedDeduplicationId(event: ReturnAccepted): string {
+  return `${event.period}.${event.site}.v${event.version ?? 0}.${event.submissionId}`.slice(0, 128);
 }
 
 export interface Events {
@@ -146,3 +257,21 @@ export interface ReleaseStore {
     record: ReleaseRecord,
   ): Promise<{ readonly recorded: true } | { readonly recorded: false; readonly holder?: ReleaseRecord }>;
 }
+
+/** What the pipeline counts (CloudWatch EMF in AWS; the log locally). Names are the alarms' names. */
+export type MetricName =
+  | 'ReturnAccepted'
+  | 'ReturnRejected'
+  | 'UploadRefused'
+  | 'UploadUnroutable'
+  | 'AnnotationFailed'
+  | 'FeedbackEmailFailed'
+  | 'FeedbackEmailEscalated'
+  | 'UploadReprocessed';
+
+export interface Metrics {
+  count(name: MetricName, dimensions?: Record<string, string>): void;
+}
+
+/** Metrics that go nowhere (unit tests, the CLI). */
+export const NO_METRICS: Metrics = { count: () => undefined };

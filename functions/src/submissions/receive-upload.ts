@@ -1,57 +1,60 @@
 /**
  * Receive one upload: the pipeline's use case, run by the validate-return
- * handler in Lambda and on the local stack alike.
+ * handler in Lambda and on the local stack alike, and by the reconciling sweep
+ * for an upload whose event never finished.
  *
  * input: an Upload (bucket, key, event time, sequencer) from S3's notification
- * steps: check the key → head (size cap before download) → read → validate with
- *        the site's accepted history → archive the bytes → write the report and
- *        the annotated workbook → record the submission → make it current if it
- *        is the latest accepted upload (superseding the one before) → email the
- *        feedback → publish ReturnAccepted
+ * steps: route the key (an upload no site can claim is recorded as unroutable)
+ *        → head (size cap before download) → read → validate with the site's
+ *        accepted history → archive the bytes → write the report and the
+ *        annotated workbook (a fault there never blocks the feedback) → record
+ *        the submission and owe its email → make it current if it is the latest
+ *        accepted upload (superseding the one before) → email the feedback →
+ *        ask for the quarter's recompute → note the receipt
  * output: what happened, for the log and the tests
  *
  * S3 delivers events at least once and in no particular order, and a worker
  * can die at any step, so every step can be repeated: the submission ID is
  * derived from the site and the file's SHA-256, every write is conditional, the
- * email is claimed before it is sent, and a repeated event resumes the steps
- * still to do. Nothing is deleted: superseded and rejected submissions stay.
+ * email is claimed before it is sent and owed in the outbox until it is, and a
+ * repeated event (or the sweep, for an object with no receipt) resumes the
+ * steps still to do. Nothing is deleted: superseded and rejected submissions
+ * stay.
  */
 import { createHash } from 'node:crypto';
-import { basename } from 'node:path';
 import { KEYS } from '../config/bucket-layout.js';
-import { annotateWorkbook } from '../feedback/annotate-workbook.js';
-import { composeFeedbackEmail, type FeedbackContext } from '../feedback/feedback-email.js';
-import { type Period, parsePeriod, today } from '../programme/periods.js';
+import { routeKey, UNROUTABLE_REASONS, type UnroutableReason } from '../config/uploads.js';
+import { type Period, parsePeriod } from '../programme/periods.js';
 import type { Site } from '../programme/sites.js';
 import { DEFAULT_PREFLIGHT_LIMITS, type PreflightLimits } from '../reading/preflight.js';
-import type { ReferenceData } from '../reference/reference-data.js';
 import type { CurrentReturn, Submission } from '../returns/submission.js';
 import type { HistoricReturn } from '../validation/check-rules.js';
 import { reportSchema, type ValidationReport } from '../validation/report.js';
 import { tooLargeReport, validateReturn } from '../validation/validate-return.js';
 import { XLSX_MEDIA_TYPE } from '../xlsx/package-names.js';
-import type { CurrentUpdate, Events, Log, Mailer, ReturnFiles, SubmissionStore, Upload } from './ports.js';
+import {
+  type DeliverFeedbackDeps,
+  deliverFeedback,
+  type Effect,
+  effectNow,
+  fileNameOf,
+} from './deliver-feedback.js';
+import type { CurrentUpdate, Events, StoredObject, SubmissionStore, Upload } from './ports.js';
 
-export interface ReceiveUploadDeps {
-  readonly files: ReturnFiles;
-  readonly store: SubmissionStore;
-  readonly mailer: Mailer;
+export interface ReceiveUploadDeps extends DeliverFeedbackDeps {
   readonly events: Events;
-  readonly log: Log;
-  readonly reference: ReferenceData;
-  readonly clock: () => Date;
-  readonly settings: {
-    readonly maxUploadBytes: number;
-    /** How long the link to the annotated workbook works. */
-    readonly feedbackLinkDays: number;
-    /** After this long a claimed but unfinished email may be claimed again. */
-    readonly emailClaimSeconds: number;
-  };
+  /**
+   * Makes the grant holder's own workbook with the findings marked
+   * (feedback/annotate-workbook.ts): a dependency, so a fault in it is
+   * contained here and tests can make it fail.
+   */
+  readonly annotate: (bytes: Buffer, report: ValidationReport) => Promise<Buffer | undefined>;
+  readonly settings: DeliverFeedbackDeps['settings'] & { readonly maxUploadBytes: number };
 }
 
 export type UploadOutcome =
   | { readonly outcome: 'ignored'; readonly reason: string }
-  | { readonly outcome: 'unknown-site'; readonly site: string }
+  | { readonly outcome: 'unroutable'; readonly reason: UnroutableReason }
   | { readonly outcome: 'duplicate'; readonly submissionId: string }
   | {
       readonly outcome: 'recorded';
@@ -59,29 +62,57 @@ export type UploadOutcome =
       readonly current: CurrentUpdate['outcome'] | 'rejected';
     };
 
-const INCOMING = /^incoming\/([^/]+)\/(.+\.xlsx)$/i;
-
-/** Which uploads are returns: `incoming/{SITE}/….xlsx`, as the bucket notification filters them. */
+/** Which uploads are returns: `incoming/{SITE}/….xlsx` (see config/uploads.ts). */
 export function parseIncomingKey(key: string): { site: string; fileName: string } | undefined {
-  const match = INCOMING.exec(key);
-  return match
-    ? { site: (match[1] as string).toUpperCase(), fileName: basename(match[2] as string) }
+  const route = routeKey(key);
+  return route.route === 'return'
+    ? { site: route.siteFolder.toUpperCase(), fileName: route.fileName }
     : undefined;
 }
 
 export async function receiveUpload(deps: ReceiveUploadDeps, upload: Upload): Promise<UploadOutcome> {
   const { files, store, log, reference } = deps;
-  const incoming = parseIncomingKey(upload.key);
-  if (!incoming) return { outcome: 'ignored', reason: 'not an .xlsx under incoming/{SITE}/' };
-  const site = reference.sites.find(incoming.site);
-  if (!site) {
-    // Nobody outside the registry is ever emailed; the operators see it in the log.
-    log.warn('upload for a site that is not in the registry', { key: upload.key, site: incoming.site });
-    return { outcome: 'unknown-site', site: incoming.site };
+  const route = routeKey(upload.key);
+  if (route.route === 'outside') return { outcome: 'ignored', reason: 'not under incoming/' };
+  const receipt = async (
+    outcome: 'recorded' | 'duplicate' | 'unroutable' | 'ignored',
+    head?: StoredObject,
+    submissionId?: string,
+  ) =>
+    store.recordReceipt({
+      key: upload.key,
+      ...((head?.etag ?? upload.etag) ? { etag: (head?.etag ?? upload.etag) as string } : {}),
+      outcome,
+      ...(submissionId ? { submissionId } : {}),
+      at: deps.clock().toISOString(),
+    });
+  if (route.route === 'folder') {
+    await receipt('ignored');
+    return { outcome: 'ignored', reason: 'a folder marker, not a file' };
   }
 
   const head = await files.head(upload.key);
   if (!head) return { outcome: 'ignored', reason: 'the object no longer exists' };
+  const site = route.route === 'return' ? reference.sites.find(route.siteFolder) : undefined;
+  if (route.route === 'unroutable' || !site) {
+    const reason: UnroutableReason = route.route === 'unroutable' ? route.reason : 'unknown-site';
+    // Nobody outside the registry is ever emailed: staff see it in `returns status`, and an alarm fires.
+    await store.recordUnroutable({
+      key: upload.key,
+      receivedAt: upload.eventTime,
+      bytes: head.size,
+      reason,
+      why: UNROUTABLE_REASONS[reason],
+      ...(head.etag ? { etag: head.etag } : {}),
+      ...(head.uploadedBy ? { uploadedBy: head.uploadedBy } : {}),
+    });
+    deps.metrics.count('UploadUnroutable', { reason });
+    log.warn('an upload could not be routed to a site; recorded for staff', { key: upload.key, reason });
+    await receipt('unroutable', head);
+    return { outcome: 'unroutable', reason };
+  }
+  const fileName = (route as { fileName: string }).fileName;
+
   const limits: PreflightLimits = { ...DEFAULT_PREFLIGHT_LIMITS, maxFileBytes: deps.settings.maxUploadBytes };
   const bytes = head.size > limits.maxFileBytes ? undefined : await files.read(upload.key);
   const sha256 = bytes
@@ -93,7 +124,11 @@ export async function receiveUpload(deps: ReceiveUploadDeps, upload: Upload): Pr
   const sequencer = (upload.sequencer ?? '').padStart(20, '0');
 
   const existing = await store.getSubmission(submissionId);
-  if (existing) return resume(deps, existing, site, upload, sequencer);
+  if (existing) {
+    const outcome = await resume(deps, existing, site, upload, sequencer);
+    await receipt(outcome.outcome === 'duplicate' ? 'duplicate' : 'recorded', head, submissionId);
+    return outcome;
+  }
 
   const history = await acceptedHistory(store, site.code);
   const report = bytes
@@ -104,10 +139,10 @@ export async function receiveUpload(deps: ReceiveUploadDeps, upload: Upload): Pr
         expectedSite: site.code,
         history,
         now: deps.clock(),
-        fileName: incoming.fileName,
+        fileName,
         preflightLimits: limits,
       })
-    : tooLargeReport(head.size, limits, incoming.fileName, deps.clock());
+    : tooLargeReport(head.size, limits, fileName, deps.clock());
 
   // Keep the bytes and the feedback before recording anything: a submission never points at a missing file.
   const periodKey = report.period ?? 'unreadable';
@@ -116,8 +151,10 @@ export async function receiveUpload(deps: ReceiveUploadDeps, upload: Upload): Pr
   const reportKey = `${feedbackPrefix}report.json`;
   if (bytes) await files.write(archiveKey, bytes, XLSX);
   await files.write(reportKey, `${JSON.stringify(report, null, 2)}\n`, 'application/json');
-  const annotated = bytes && report.findings.length > 0 ? await annotateWorkbook(bytes, report) : undefined;
-  const annotatedKey = annotated ? `${feedbackPrefix}${annotatedName(incoming.fileName)}` : undefined;
+  const annotation =
+    bytes && report.findings.length > 0 ? await annotateSafely(deps, bytes, report, submissionId) : undefined;
+  const annotated = annotation && 'bytes' in annotation ? annotation.bytes : undefined;
+  const annotatedKey = annotated ? `${feedbackPrefix}${annotatedName(fileName)}` : undefined;
   if (annotated && annotatedKey) await files.write(annotatedKey, annotated, XLSX);
 
   const recorded = await store.recordSubmission({
@@ -142,11 +179,29 @@ export async function receiveUpload(deps: ReceiveUploadDeps, upload: Upload): Pr
     archiveKey,
     reportKey,
     ...(annotatedKey ? { annotatedKey } : {}),
+    ...(annotation && 'failed' in annotation ? { annotationFailed: true } : {}),
     emailState: 'pending',
     emailAttempts: 0,
     emailTo: recipientsFor(site, report),
+    ...(head.uploadedBy ? { uploadedBy: head.uploadedBy } : {}),
     ...(report.values ? { values: report.values } : {}),
   });
+  // Owed before it is tried: if this worker dies before the email settles, the sweep sends it.
+  const now = deps.clock();
+  await store.oweEmail({
+    submissionId,
+    since: now.toISOString(),
+    attempts: 0,
+    nextAttemptAt: new Date(now.getTime() + deps.settings.emailClaimSeconds * 1000).toISOString(),
+  });
+  deps.metrics.count(
+    report.findings.some((f) => f.severity === 'fatal')
+      ? 'UploadRefused'
+      : report.status === 'rejected'
+        ? 'ReturnRejected'
+        : 'ReturnAccepted',
+    { site: site.code },
+  );
   log.info('submission recorded', {
     submissionId,
     site: site.code,
@@ -154,7 +209,31 @@ export async function receiveUpload(deps: ReceiveUploadDeps, upload: Upload): Pr
     status: report.status,
   });
   // The copy just written goes out with the email as it is, without reading it back.
-  return finishSubmission(deps, recorded.submission, site, report, annotated);
+  const outcome = await finishSubmission(deps, recorded.submission, site, report, upload, annotated);
+  await receipt('recorded', head, submissionId);
+  return outcome;
+}
+
+/** The annotator's fault is logged and counted, and the feedback goes without the copy. */
+async function annotateSafely(
+  deps: ReceiveUploadDeps,
+  bytes: Buffer,
+  report: ValidationReport,
+  submissionId: string,
+): Promise<{ bytes: Buffer } | { failed: true } | undefined> {
+  try {
+    // Undefined when there is nothing to annotate (the file could not be read as a workbook).
+    const annotated = await deps.annotate(bytes, report);
+    return annotated ? { bytes: annotated } : undefined;
+  } catch (error) {
+    deps.metrics.count('AnnotationFailed');
+    deps.log.error('the annotated copy could not be made; the feedback goes without it', {
+      submissionId,
+      error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      ...(error instanceof Error && error.stack ? { stack: error.stack } : {}),
+    });
+    return { failed: true };
+  }
 }
 
 /** The same file again: a repeated event resumes what is unfinished; a new upload of it is a duplicate. */
@@ -165,11 +244,19 @@ async function resume(
   upload: Upload,
   sequencer: string,
 ): Promise<UploadOutcome> {
-  const sameEvent = existing.receivedAt === upload.eventTime && existing.sequencer === sequencer;
-  if (!sameEvent && existing.emailState === 'sent') {
+  // The sweep knows an object only by its listing: the same key is the same upload.
+  const sameEvent =
+    (existing.receivedAt === upload.eventTime && existing.sequencer === sequencer) ||
+    (upload.origin === 'sweep' && existing.s3Key === upload.key);
+  if (!sameEvent && (existing.emailState === 'sent' || existing.emailState === 'escalated')) {
     return sentAgain(deps, existing, site, upload, sequencer);
   }
-  return finishSubmission(deps, existing, site, await storedReport(deps.files, existing));
+  return finishSubmission(deps, existing, site, await storedReport(deps.files, existing), {
+    ...upload,
+    eventTime: existing.receivedAt,
+    key: existing.s3Key,
+    sequencer: existing.sequencer,
+  });
 }
 
 /**
@@ -204,6 +291,7 @@ async function sentAgain(
     submissionId: existing.submissionId,
     receivedAt: upload.eventTime,
     sequencer,
+    order: orderOf(upload.eventTime, upload.key, sequencer),
     status: report.status,
     dictionaryVersion: existing.dictionaryVersion,
     counts: existing.counts,
@@ -218,19 +306,21 @@ async function sentAgain(
   }
   await store.setStatus(update.replaced.submissionId, 'superseded');
   await store.setStatus(existing.submissionId, report.status);
-  await deps.events.returnAccepted({
-    type: 'ReturnAccepted',
-    site: existing.site,
-    period: existing.period,
-    submissionId: existing.submissionId,
-  });
+  await announce(deps, existing.site, existing.period, existing.submissionId, update.version);
   log.info('an earlier file was sent again and is current once more', {
     submissionId: existing.submissionId,
     site: site.code,
     period: existing.period,
   });
   if (await store.reopenEmail(existing.submissionId)) {
-    await sendFeedback(
+    const now = deps.clock();
+    await store.oweEmail({
+      submissionId: existing.submissionId,
+      since: now.toISOString(),
+      attempts: 0,
+      nextAttemptAt: new Date(now.getTime() + deps.settings.emailClaimSeconds * 1000).toISOString(),
+    });
+    await deliverFeedback(
       deps,
       { ...existing, emailState: 'pending', receivedAt: upload.eventTime, s3Key: upload.key },
       site,
@@ -251,11 +341,12 @@ async function finishSubmission(
   submission: Submission,
   site: Site,
   report: ValidationReport,
+  upload: Upload,
   annotatedBytes?: Buffer,
 ): Promise<UploadOutcome> {
-  const { store, events } = deps;
+  const { store } = deps;
   let current: CurrentUpdate['outcome'] | 'rejected' = 'rejected';
-  let effect: FeedbackContext['effect'] = {
+  let effect: Effect = {
     kind: report.findings.some((f) => f.severity === 'fatal') ? 'unreadable' : 'rejected',
   };
 
@@ -271,6 +362,7 @@ async function finishSubmission(
       submissionId: submission.submissionId,
       receivedAt: submission.receivedAt,
       sequencer: submission.sequencer,
+      order: orderOf(submission.receivedAt, upload.key, submission.sequencer),
       status: report.status,
       dictionaryVersion: submission.dictionaryVersion,
       counts: submission.counts,
@@ -289,27 +381,24 @@ async function finishSubmission(
       if (replaced && replaced.submissionId !== submission.submissionId) {
         await store.setStatus(replaced.submissionId, 'superseded');
       }
-      effect = {
-        kind: 'now-current',
-        ...(replaced
-          ? {
-              replacedReceivedAt: replaced.receivedAt,
-              replacedFileName: await fileNameOf(store, replaced.submissionId),
-            }
-          : {}),
-      };
-      // Published on every pass: the consumer recomputes the quarter, so a repeat is harmless.
-      await events.returnAccepted({
-        type: 'ReturnAccepted',
-        site: submission.site,
-        period: submission.period,
-        submissionId: submission.submissionId,
-      });
+      effect =
+        update.outcome === 'already-current' && submission.emailState !== 'pending'
+          ? await effectNow(store, submission, report)
+          : {
+              kind: 'now-current',
+              ...(replaced
+                ? {
+                    replacedReceivedAt: replaced.receivedAt,
+                    replacedFileName: await fileNameOf(store, replaced.submissionId),
+                  }
+                : {}),
+            };
+      // Published on every pass that finds it current (a repeat resumes a worker that died before
+      // publishing); the deduplication ID carries the version, so repeats of one version merge.
+      await announce(deps, submission.site, submission.period, submission.submissionId, update.version);
     }
   } else if (submission.period) {
-    const standing = (await store.currentReturns(submission.period)).find(
-      (entry) => entry.site === submission.site,
-    );
+    const standing = await store.currentReturn(submission.site, submission.period);
     if (standing) {
       effect = {
         kind: 'rejected',
@@ -319,89 +408,37 @@ async function finishSubmission(
     }
   }
 
-  await sendFeedback(deps, submission, site, report, effect, annotatedBytes);
+  await deliverFeedback(deps, submission, site, report, effect, annotatedBytes);
   return { outcome: 'recorded', submission, current };
 }
 
-async function sendFeedback(
+/** Asks for the quarter's recompute and tells the aggregator, with the version and request number. */
+async function announce(
   deps: ReceiveUploadDeps,
-  submission: Submission,
-  site: Site,
-  report: ValidationReport,
-  effect: FeedbackContext['effect'],
-  annotatedBytes?: Buffer,
+  site: string,
+  period: string,
+  submissionId: string,
+  version: number,
 ): Promise<void> {
-  const { store, mailer, files, log, reference, settings } = deps;
-  if (submission.emailState === 'sent' || submission.emailState === 'not-sent') return;
-  const now = deps.clock();
-  if (!(await store.claimEmail(submission.submissionId, now.toISOString(), settings.emailClaimSeconds)))
-    return;
-  if (submission.emailTo.length === 0) {
-    await store.finishEmail(submission.submissionId, 'not-sent');
-    return;
-  }
-  const linkSeconds = settings.feedbackLinkDays * 86_400;
-  // The copy travels with the email when it is small enough, so it outlives any link (a presigned
-  // link made with a Lambda role's temporary credentials stops working when they expire).
-  const annotated = submission.annotatedKey
-    ? await annotatedCopy(files, submission.annotatedKey, annotatedBytes)
-    : undefined;
-  const email = composeFeedbackEmail({
-    report,
-    site,
-    programme: reference.programme,
-    recipients: submission.emailTo,
-    fileName: basename(submission.s3Key),
-    receivedAt: submission.receivedAt,
-    ...(submission.annotatedKey
-      ? { annotatedLink: await files.linkTo(submission.annotatedKey, linkSeconds) }
-      : {}),
-    ...(annotated ? { annotated } : {}),
-    ...(report.dictionaryVersion
-      ? { dictionary: reference.dictionaries.find(report.dictionaryVersion) }
-      : {}),
-    reference: submission.submissionId,
-    effect,
-    today: today(now),
-  });
-  try {
-    await mailer.send(email);
-  } catch (error) {
-    // The submission stands; the email is retried with the event (the claim is released).
-    await store.finishEmail(submission.submissionId, 'pending');
-    log.error('feedback email failed; it will be retried', {
-      submissionId: submission.submissionId,
-      error: String(error),
-    });
-    throw error;
-  }
-  await store.finishEmail(submission.submissionId, 'sent');
-  log.info('feedback email sent', {
-    submissionId: submission.submissionId,
-    to: email.to.length,
-    subject: email.subject,
-  });
+  const request = await deps.store.requestAggregate(period, deps.clock().toISOString());
+  await deps.events.returnAccepted({ type: 'ReturnAccepted', site, period, submissionId, version, request });
 }
 
-/** The name a submission's file was uploaded as, so an email can say which file it means. */
-async function fileNameOf(store: SubmissionStore, submissionId: string): Promise<string | undefined> {
-  const submission = await store.getSubmission(submissionId);
-  return submission ? basename(submission.s3Key) : undefined;
-}
-
-/** The annotated copy to attach, if small enough: the bytes in hand, or read back on a resumed attempt. */
-async function annotatedCopy(
-  files: ReturnFiles,
-  key: string,
-  inHand: Buffer | undefined,
-): Promise<{ fileName: string; content: Buffer } | undefined> {
-  const size = inHand?.length ?? (await files.head(key))?.size;
-  if (size === undefined || size > MAX_ATTACHMENT_BYTES) return undefined;
-  return { fileName: basename(key), content: inHand ?? (await files.read(key)) };
+/**
+ * The order of uploads for one site and quarter: S3's event time (milliseconds),
+ * then the key and S3's sequencer. Sequencers are ordered only within one key,
+ * so between two keys in the same millisecond the name decides: arbitrary but
+ * the same every time, which is what a tie needs.
+ */
+function orderOf(receivedAt: string, key: string, sequencer: string): string {
+  return `${receivedAt}#${key}#${sequencer}`;
 }
 
 /** The validation report stored beside a submission, for steps resumed after a restart. */
-async function storedReport(files: ReturnFiles, submission: Submission): Promise<ValidationReport> {
+export async function storedReport(
+  files: ReceiveUploadDeps['files'],
+  submission: Submission,
+): Promise<ValidationReport> {
   return reportSchema.parse(
     JSON.parse((await files.read(submission.reportKey)).toString('utf8')),
   ) as ValidationReport;
@@ -433,5 +470,3 @@ function annotatedName(fileName: string): string {
 }
 
 const XLSX = XLSX_MEDIA_TYPE;
-/** SES accepts messages up to 40 MB once encoded; a workbook this size leaves ample room. */
-const MAX_ATTACHMENT_BYTES = 7 * 1024 * 1024;
