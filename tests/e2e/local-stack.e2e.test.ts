@@ -26,6 +26,8 @@ const env = {
   LOCAL_PORTAL_PORT: '0',
   LOCAL_SIGN_IN_PORT: '0',
   LOCAL_UPLOAD_PORT: '0',
+  // The emails here are the demonstration's and the test's own: no reminder timer.
+  RETURNS_REMINDERS: 'off',
 };
 
 function startLocal(): Promise<{ child: ChildProcess; output: () => string }> {

@@ -111,6 +111,11 @@ export async function startChildStack(
       LOCAL_S3_PORT: '0',
       LOCAL_DYNAMODB_PORT: '0',
       LOCAL_SES_PORT: '0',
+      LOCAL_PORTAL_PORT: '0',
+      LOCAL_SIGN_IN_PORT: '0',
+      LOCAL_UPLOAD_PORT: '0',
+      // The burst counts one email per upload: no reminder timer.
+      RETURNS_REMINDERS: 'off',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -19,7 +19,7 @@ import { localDir, type StackDescription } from './stack-connection.js';
 
 export const localCommand: Command = {
   usage:
-    'returns local [--no-demo]   (data in .local/ or RETURNS_LOCAL_DIR; ports LOCAL_S3_PORT, LOCAL_DYNAMODB_PORT, LOCAL_SES_PORT; RETURNS_LOG=json for JSON lines)',
+    'returns local [--no-demo]   (data in .local/ or RETURNS_LOCAL_DIR; ports LOCAL_S3_PORT, LOCAL_DYNAMODB_PORT, LOCAL_SES_PORT; RETURNS_LOG=json for JSON lines; RETURNS_REMINDERS=off for no reminder timer)',
   options: { 'no-demo': { type: 'boolean', default: false } },
   async run(values) {
     const dataDir = resolve(localDir());
@@ -31,8 +31,18 @@ export const localCommand: Command = {
       ses: port('LOCAL_SES_PORT', LOCAL_DEFAULTS.ports.ses),
     };
     const log = consoleLog();
+    // Loaded here, not at the top: every other returns command would otherwise pay for the portal's imports.
+    const { LOCAL_PORTAL_PORTS, startPortalBesideStack } = await import('../local/local-portal.js');
+    // The portal's address, for the templates and emails the stack makes (a test's port 0 is known only later).
+    const portalPort = port('LOCAL_PORTAL_PORT', LOCAL_PORTAL_PORTS.portal);
+    const withPortal =
+      portalPort > 0
+        ? { ...reference, programme: reference.programme.withPortalUrl(`http://127.0.0.1:${portalPort}`) }
+        : reference;
     const stack = await startLocalStack({
-      reference,
+      reference: withPortal,
+      // RETURNS_REMINDERS=off: tests that count the stack's emails keep the timer's notices out of them.
+      reminders: process.env.RETURNS_REMINDERS !== 'off',
       log,
       dataDir,
       ports,
@@ -43,9 +53,7 @@ export const localCommand: Command = {
     }).catch((cause: Error) => {
       throw new UsageError(cause.message, { cause });
     });
-    // Loaded here, not at the top: every other returns command would otherwise pay for the portal's imports.
-    const { startPortalBesideStack } = await import('../local/local-portal.js');
-    const portal = await startPortalBesideStack(stack, reference, log).catch(async (cause: Error) => {
+    const portal = await startPortalBesideStack(stack, withPortal, log).catch(async (cause: Error) => {
       await stack.stop();
       throw new UsageError(`The portal could not start: ${cause.message}`, { cause });
     });

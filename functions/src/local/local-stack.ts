@@ -46,6 +46,7 @@ import type { ReceiveUploadDeps } from '../submissions/receive-upload.js';
 import { type ReconcileOutcome, reconcile } from '../submissions/reconcile.js';
 import { type RunningEmulator, startDynamo, startS3, startSes } from './emulators.js';
 import { LocalFifoQueue } from './fifo-queue.js';
+import { startLocalReminders } from './local-reminders.js';
 import { setAsidePartialObjects } from './s3-store-check.js';
 
 export interface LocalStackOptions {
@@ -64,6 +65,8 @@ export interface LocalStackOptions {
   readonly retryDelayMs?: number;
   /** False to leave delivery to the caller (tests that reorder events); true by default. */
   readonly deliverEvents?: boolean;
+  /** Send reminders, chasers and the staff digest on a timer, as the schedule does in AWS. */
+  readonly reminders?: boolean;
   /** The stack's clock (tests step it to cross the deduplication window or a day of email retries). */
   readonly clock?: () => Date;
   /** How often the sweep runs (0: only at start and when called), and its grace period. */
@@ -254,6 +257,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       settings,
     };
     const handler = createValidateReturnHandler(receiveDeps);
+    // The daily reminder run, on a timer (npm start); tests that count emails leave it off.
+    const reminders = options.reminders
+      ? startLocalReminders({ store, mailer: receiveDeps.mailer, reference: options.reference, log, clock })
+      : undefined;
     const sweepDeps = {
       ...receiveDeps,
       sweep: {
@@ -418,6 +425,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       idle,
       stop: async () => {
         if (timer) clearInterval(timer);
+        await reminders?.stop();
         await idle().catch(() => undefined);
         await sweeping?.catch(() => undefined);
         for (const client of Object.values(clients)) client.destroy();
