@@ -8,8 +8,10 @@
  *
  * input: the quarter's facts for one site (or every site, for the digest) → output: an email
  */
+
 import type { CompletenessCell } from '../aggregation/completeness.js';
 import { escapeHtml } from '../dictionary/describe-dictionary.js';
+import { CANNOT_REPORT_POLICY } from '../dictionary/reporting-policy.js';
 import {
   addDays,
   describePeriod,
@@ -84,7 +86,7 @@ export function composeSiteNotice(context: SiteNoticeContext): FeedbackEmail {
   blocks.push({ kind: 'heading', text: 'What to send' });
   blocks.push({
     kind: 'paragraph',
-    text: `The ${quarter} return workbook for ${site.name}: your partnership’s template for ${quarter}, filled in. The Instructions sheet says what each figure means. Leave a cell blank only if you cannot report it (a blank is read as not reported, never as zero), and explain any warning in the explanations table on the Commentary sheet.`,
+    text: `The ${quarter} return workbook for ${site.name}: your partnership’s template for ${quarter}, filled in. The Instructions sheet says what each figure means. ${CANNOT_REPORT_POLICY} Explain any warning in the explanations table on the Commentary sheet.`,
   });
   blocks.push({ kind: 'heading', text: 'Where to send it' });
   if (programme.portalUrl) {

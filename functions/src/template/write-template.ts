@@ -527,7 +527,7 @@ function dataValidationFor(
       const min = field.min ?? 0;
       return {
         ...error(
-          `Enter a whole number, ${min} or more, with no text or symbols. Leave it blank only if you cannot report it.`,
+          `Enter a whole number, ${min} or more, with no text or symbols. Enter 0 where there were none; if you cannot report it, say so in the explanations table.`,
         ),
         type: 'whole',
         operator: 'greaterThanOrEqual',

@@ -1,5 +1,6 @@
 /** The grant holder's pages: templates only, filled from what the use cases return. */
 
+import { CANNOT_REPORT_POLICY } from '../../dictionary/reporting-policy.js';
 import { longDate } from '../../programme/periods.js';
 import { formatBytes } from '../../reading/refusal.js';
 import { html, type SafeHtml } from '../html.js';
@@ -170,7 +171,7 @@ ${correction ? uploadForm(correction, maxBytes, submission.status === 'rejected'
 export function templatesPage(choices: readonly TemplateChoice[], siteName: string): SafeHtml {
   return html`
 <h1 class="govuk-heading-l">Templates<span class="govuk-caption-m">${siteName}</span></h1>
-<p class="govuk-body">Each template is made for your partnership and one quarter, from the current data dictionary. Fill in the yellow cells and leave a cell blank only when you cannot report it (blank means not reported, never zero).</p>
+<p class="govuk-body">Each template is made for your partnership and one quarter, from the current data dictionary. Fill in the yellow cells. ${CANNOT_REPORT_POLICY}</p>
 <ul class="govuk-list">
 ${choices.map(
   (choice) =>
