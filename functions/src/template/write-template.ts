@@ -485,12 +485,21 @@ function mergeToLastColumn(sheet: ExcelJS.Worksheet, row: number, lastTableColum
  * A table column's definition, with a code list's choices spelled out in plain words, and
  * "Needed in every row you use" where the dictionary's table rule requires it.
  */
+/** The most choices a column's definition lists in words. */
+const SPELLED_OUT_CHOICES = 12;
+
 function columnDefinition(table: Table, column: TableColumn, request: TemplateRequest): string {
   const { dictionary } = request;
   const parts = [column.definition];
   if (column.type === 'code') {
     const codes = dictionary.codeLists.get(column.codeList ?? '') ?? [];
-    parts.push(`Choose from the list: ${codes.map(codeChoice).join('; ')}.`);
+    // A short list is spelled out; a long one (every item of the return) stays in the dropdown:
+    // spelled out, it would fill the page on every printed page the header repeats on.
+    parts.push(
+      codes.length <= SPELLED_OUT_CHOICES
+        ? `Choose from the list: ${codes.map(codeChoice).join('; ')}.`
+        : 'Choose from the list in the cell.',
+    );
   }
   const needed = dictionary.rules.some(
     (rule) =>
