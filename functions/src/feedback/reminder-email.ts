@@ -23,6 +23,7 @@ import {
 import type { Programme } from '../programme/programme.js';
 import type { Site } from '../programme/sites.js';
 import type { FeedbackEmail } from './feedback-email.js';
+import { count, ukTime } from './wording.js';
 
 /** A file the site sent for the quarter that was not accepted: the reason the reminder still goes. */
 export interface RejectedFile {
@@ -58,7 +59,7 @@ export function composeSiteNotice(context: SiteNoticeContext): FeedbackEmail {
   const due = `${weekday(dueDate)} ${longDate(dueDate)}`;
   const subject =
     context.kind === 'reminder'
-      ? `Reminder: ${site.shortName} ${quarter} return due by ${longDate(dueDate)} (${plural(days, 'day')} to go)`
+      ? `Reminder: ${site.shortName} ${quarter} return due by ${longDate(dueDate)} (${count(days, 'day')} to go)`
       : `Overdue: ${site.shortName} ${quarter} return was due on ${longDate(dueDate)}`;
 
   const blocks: Block[] = [{ kind: 'paragraph', text: `Hello ${site.name} team,` }];
@@ -66,13 +67,13 @@ export function composeSiteNotice(context: SiteNoticeContext): FeedbackEmail {
     blocks.push({
       kind: 'paragraph',
       strong: true,
-      text: `Your ${quarter} monitoring return (${periodMonths(period)}) is due by ${due}: ${days === 0 ? 'today' : `${plural(days, 'day')} from today`}. We have not yet received an accepted return for this quarter.`,
+      text: `Your ${quarter} monitoring return (${periodMonths(period)}) is due by ${due}: ${days === 0 ? 'today' : `${count(days, 'day')} from today`}. We have not yet received an accepted return for this quarter.`,
     });
   } else {
     blocks.push({
       kind: 'paragraph',
       strong: true,
-      text: `Your ${quarter} monitoring return (${periodMonths(period)}) was due by ${due}, and we have not received an accepted return: it is now ${plural(-days, 'day')} late.`,
+      text: `Your ${quarter} monitoring return (${periodMonths(period)}) was due by ${due}, and we have not received an accepted return: it is now ${count(-days, 'day')} late.`,
     });
   }
   if (context.rejected) blocks.push({ kind: 'paragraph', text: describeRejected(context.rejected) });
@@ -120,11 +121,11 @@ export function composeSiteNotice(context: SiteNoticeContext): FeedbackEmail {
 }
 
 function describeRejected(file: RejectedFile): string {
-  const received = `${longDate(file.receivedAt.slice(0, 10))} at ${timeOf(file.receivedAt)}`;
+  const received = `${longDate(file.receivedAt.slice(0, 10))} at ${ukTime(file.receivedAt)}`;
   if (file.unreadable) {
     return `We received ${file.fileName} on ${received}, but could not check it, so it has not been recorded as your return. The feedback email we sent then says why; please send the workbook again.`;
   }
-  return `We received ${file.fileName} on ${received}, but it has ${plural(file.errors, 'error')} to fix, so it has not been accepted yet. The feedback email we sent then lists ${file.errors === 1 ? 'it' : 'each one'} with its sheet and cell; your corrected file replaces it.`;
+  return `We received ${file.fileName} on ${received}, but it has ${count(file.errors, 'error')} to fix, so it has not been accepted yet. The feedback email we sent then lists ${file.errors === 1 ? 'it' : 'each one'} with its sheet and cell; your corrected file replaces it.`;
 }
 
 /** One quarter as the digest shows it. */
@@ -162,13 +163,13 @@ export function composeDigestEmail(context: DigestContext): FeedbackEmail {
   const overdue = waiting.filter((cell) => today > cell.dueDate).length;
   const awaited = waiting.length - overdue;
   const subject = `Monitoring returns, week of ${longDate(context.week)}: ${
-    overdue === 0 ? 'nothing overdue' : `${plural(overdue, 'return')} overdue`
+    overdue === 0 ? 'nothing overdue' : `${count(overdue, 'return')} overdue`
   }${awaited > 0 ? `, ${awaited} more awaited` : ''}`;
   const blocks: Block[] = [{ kind: 'paragraph', text: 'Hello,' }];
   const lead =
     overdue === 0
       ? `As of ${longDate(today)}, every return that has fallen due has been accepted.`
-      : `As of ${longDate(today)}, ${plural(overdue, 'return')} past ${overdue === 1 ? 'its' : 'their'} due date ${overdue === 1 ? 'has' : 'have'} not been accepted.`;
+      : `As of ${longDate(today)}, ${count(overdue, 'return')} past ${overdue === 1 ? 'its' : 'their'} due date ${overdue === 1 ? 'has' : 'have'} not been accepted.`;
   blocks.push({
     kind: 'paragraph',
     strong: true,
@@ -178,8 +179,7 @@ export function composeDigestEmail(context: DigestContext): FeedbackEmail {
     const accepted = quarter.cells.filter(isAccepted);
     const onTime = accepted.filter((cell) => !cell.late).length;
     const days = daysBetween(today, quarter.dueDate);
-    const when =
-      days > 0 ? `in ${plural(days, 'day')}` : days === 0 ? 'today' : `${plural(-days, 'day')} ago`;
+    const when = days > 0 ? `in ${count(days, 'day')}` : days === 0 ? 'today' : `${count(-days, 'day')} ago`;
     blocks.push({
       kind: 'heading',
       text: `${describePeriod(quarter.period)} (${periodMonths(quarter.period)}): due ${longDate(quarter.dueDate)} (${when})`,
@@ -245,9 +245,9 @@ function describeCell(cell: CompletenessCell, today: string): string {
       return `accepted, received ${received}${cell.late ? ' (late)' : ''}${warnings}`;
     }
     case 'rejected':
-      return `${plural(cell.submissions, 'file')} received, none accepted${daysLate > 0 ? `; ${plural(daysLate, 'day')} late` : ''}`;
+      return `${count(cell.submissions, 'file')} received, none accepted${daysLate > 0 ? `; ${count(daysLate, 'day')} late` : ''}`;
     case 'missing':
-      return `nothing received; ${plural(daysLate, 'day')} late`;
+      return `nothing received; ${count(daysLate, 'day')} late`;
     case 'not-yet-due':
       return 'nothing received yet (not yet due)';
     default:
@@ -262,18 +262,6 @@ export function daysBetween(from: string, to: string): number {
 
 function weekday(date: string): string {
   return new Date(`${date}T00:00:00Z`).toLocaleDateString('en-GB', { weekday: 'long', timeZone: 'UTC' });
-}
-
-function timeOf(iso: string): string {
-  return new Date(iso).toLocaleTimeString('en-GB', {
-    hour: '2-digit',
-    minute: '2-digit',
-    timeZone: 'Europe/London',
-  });
-}
-
-function plural(count: number, word: string): string {
-  return `${count} ${word}${count === 1 ? '' : 's'}`;
 }
 
 /** The Monday of the week a date falls in (weeks run Monday to Sunday, as UK calendars do). */
