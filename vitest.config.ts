@@ -32,7 +32,7 @@ export default defineConfig({
       reporter: ['text-summary'],
       // Just under what the unit and differential tests cover today (measured 1 December 2026:
       // lines 91.4%, statements 89.3%, functions 91.8%, branches 75.2%): a drop fails `npm run coverage`.
-      thresholds: { lines: 90, statements: 88, functions: 90, branches: 74 },
+      thresholds: { lines: 93, statements: 91, functions: 93, branches: 78 },
     },
   },
 });
