@@ -28,18 +28,20 @@ export function defineReturnsApp(app: App): ReturnsApp {
     config,
     description: 'Monitoring returns: bucket, table, queues, operations topic and SES identity (retained).',
   });
-  const processing = new ProcessingStack(app, `${prefix}-Processing`, {
-    env,
-    config,
-    storage,
-    description: 'Monitoring returns: the validate-return and aggregate-period functions and their wiring.',
-  });
-
   const portal = new PortalStack(app, `${prefix}-Portal`, {
     env,
     config,
     storage,
     description: 'Monitoring returns: the portal (HTTP API, function, Cognito user pool and groups).',
+  });
+
+  const processing = new ProcessingStack(app, `${prefix}-Processing`, {
+    env,
+    config,
+    storage,
+    // Emails link to each return's page on the portal.
+    portalUrl: portal.api.apiEndpoint,
+    description: 'Monitoring returns: the validate-return and aggregate-period functions and their wiring.',
   });
 
   Tags.of(app).add('project', 'monitoring-returns');

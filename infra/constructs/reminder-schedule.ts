@@ -36,6 +36,8 @@ export const REMINDER_SIZING = { memoryMb: 512, timeout: Duration.minutes(2) } a
 export interface ReminderScheduleProps {
   readonly table: Pick<ITableV2, 'tableArn' | 'tableName'>;
   readonly sender: FeedbackSender;
+  /** The portal's address, for the reminders' "where to send it". */
+  readonly portalUrl: string;
 }
 
 export class ReminderSchedule extends Construct {
@@ -56,6 +58,7 @@ export class ReminderSchedule extends Construct {
         SENDER_EMAIL: sender.senderEmail,
         SES_CONFIGURATION_SET: sender.configurationSet.configurationSetName,
         TEMPLATES_DIR: BUNDLED_TEMPLATES_DIR,
+        PORTAL_URL: props.portalUrl,
       },
       memoryMb: REMINDER_SIZING.memoryMb,
       timeout: REMINDER_SIZING.timeout,

@@ -57,6 +57,8 @@ const VALIDATOR_LIMITS = {
 export interface ProcessingStackProps extends StackProps {
   readonly config: DeploymentConfig;
   readonly storage: StorageStack;
+  /** The portal's address, so templates and emails name it and link to each return's page. */
+  readonly portalUrl: string;
 }
 
 export class ProcessingStack extends Stack {
@@ -102,6 +104,7 @@ export class ProcessingStack extends Stack {
         SES_CONFIGURATION_SET: storage.sender.configurationSet.configurationSetName,
         RETURN_ACCEPTED_QUEUE_URL: storage.returnAccepted.queue.queueUrl,
         TEMPLATES_DIR: BUNDLED_TEMPLATES_DIR,
+        PORTAL_URL: props.portalUrl,
         ...VALIDATOR_LIMITS,
       },
       memoryMb: FUNCTION_SIZING.validator.memoryMb,
@@ -223,7 +226,11 @@ export class ProcessingStack extends Stack {
       }),
     );
 
-    this.reminders = new ReminderSchedule(this, 'Reminders', { table, sender: storage.sender });
+    this.reminders = new ReminderSchedule(this, 'Reminders', {
+      table,
+      sender: storage.sender,
+      portalUrl: props.portalUrl,
+    });
     this.sweep = new ReturnsFunction(this, 'Sweep', {
       entry: HANDLER_ENTRIES.sweep,
       description:
@@ -236,6 +243,7 @@ export class ProcessingStack extends Stack {
         SES_CONFIGURATION_SET: storage.sender.configurationSet.configurationSetName,
         RETURN_ACCEPTED_QUEUE_URL: storage.returnAccepted.queue.queueUrl,
         TEMPLATES_DIR: BUNDLED_TEMPLATES_DIR,
+        PORTAL_URL: props.portalUrl,
         OPERATIONS_EMAIL: config.opsEmail,
         SWEEP_GRACE_SECONDS: '600',
         ESCALATE_AFTER_HOURS: '24',

@@ -12,6 +12,8 @@ const name = z.string().trim().min(1);
 /** Where the reference files (dictionaries, sites, programme) are; the bundle ships them beside the code. */
 const templatesDir = name.optional();
 const positive = (fallback: number) => z.coerce.number().positive().default(fallback);
+/** The portal's address, where one is deployed: templates and emails name it, and emails link to a return's page. */
+const portalUrl = z.url({ protocol: /^https?$/ }).optional();
 
 export const validatorSettingsSchema = z.object({
   BUCKET_NAME: name,
@@ -27,6 +29,7 @@ export const validatorSettingsSchema = z.object({
   /** The first retry of a failed feedback email, in seconds; later ones double, up to an hour. */
   EMAIL_RETRY_SECONDS: positive(300),
   TEMPLATES_DIR: templatesDir,
+  PORTAL_URL: portalUrl,
 });
 
 /** The reconciling sweep sends feedback and processes uploads as the validator does, and escalates. */
@@ -51,6 +54,7 @@ export const reminderSettingsSchema = z.object({
   SENDER_EMAIL: z.email(),
   SES_CONFIGURATION_SET: name.optional(),
   TEMPLATES_DIR: templatesDir,
+  PORTAL_URL: portalUrl,
 });
 
 export type ValidatorSettings = z.infer<typeof validatorSettingsSchema>;

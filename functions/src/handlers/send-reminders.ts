@@ -20,7 +20,10 @@ export const handler = createSendRemindersHandler({
     settings.TABLE_NAME,
   ),
   mailer: new SesMailer(new SESv2Client({}), settings.SENDER_EMAIL, settings.SES_CONFIGURATION_SET),
-  reference: loadRuntimeReferenceData(settings.TEMPLATES_DIR ? { templatesDir: settings.TEMPLATES_DIR } : {}),
+  reference: loadRuntimeReferenceData({
+    ...(settings.TEMPLATES_DIR ? { templatesDir: settings.TEMPLATES_DIR } : {}),
+    ...(settings.PORTAL_URL ? { portalUrl: settings.PORTAL_URL } : {}),
+  }),
   log: powertoolsLog(createLogger()),
   clock: () => new Date(),
 });

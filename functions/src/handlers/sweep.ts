@@ -24,7 +24,10 @@ const metrics = createMetrics();
 const deps = {
   ...awsReceiveUploadDeps(
     settings,
-    loadRuntimeReferenceData(settings.TEMPLATES_DIR ? { templatesDir: settings.TEMPLATES_DIR } : {}),
+    loadRuntimeReferenceData({
+      ...(settings.TEMPLATES_DIR ? { templatesDir: settings.TEMPLATES_DIR } : {}),
+      ...(settings.PORTAL_URL ? { portalUrl: settings.PORTAL_URL } : {}),
+    }),
     powertoolsLog(logger),
     emfMetrics(metrics),
   ),

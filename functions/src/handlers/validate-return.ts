@@ -21,7 +21,10 @@ const metrics = createMetrics();
 export const handler = createValidateReturnHandler(
   awsReceiveUploadDeps(
     settings,
-    loadRuntimeReferenceData(settings.TEMPLATES_DIR ? { templatesDir: settings.TEMPLATES_DIR } : {}),
+    loadRuntimeReferenceData({
+      ...(settings.TEMPLATES_DIR ? { templatesDir: settings.TEMPLATES_DIR } : {}),
+      ...(settings.PORTAL_URL ? { portalUrl: settings.PORTAL_URL } : {}),
+    }),
     powertoolsLog(logger),
     emfMetrics(metrics),
   ),
