@@ -119,6 +119,10 @@ const MATRIX: Record<string, { path: () => string; expect: Record<Caller, Expect
     path: () => '/templates/2025-26-Q2/blank.xlsx',
     expect: { anonymous: 'sign-in', BLK: 200, BFD: 200, staff: 404 },
   },
+  'GET /templates/:period/with-last-figures.xlsx': {
+    path: () => '/templates/2025-26-Q2/with-last-figures.xlsx',
+    expect: { anonymous: 'sign-in', BLK: 200, BFD: 200, staff: 404 },
+  },
   'GET /releases': {
     path: () => '/releases',
     expect: { anonymous: 'sign-in', BLK: 200, BFD: 200, staff: 200 },

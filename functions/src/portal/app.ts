@@ -55,7 +55,7 @@ import {
 } from './session.js';
 import type { SignIn } from './sign-in.js';
 import { staffOverview } from './staff-overview.js';
-import { blankTemplate, templateChoices } from './templates.js';
+import { blankTemplate, templateChoices, templateWithLastFigures } from './templates.js';
 import { type PortalSettings, prepareUpload, uploadProgress, XLSX_TYPE } from './uploads.js';
 import { submissionDownload, viewSubmission } from './view-submission.js';
 import { yourReturns } from './your-returns.js';
@@ -427,6 +427,27 @@ export function createPortal(deps: PortalDeps): {
       handle: async (c) => {
         const { site: code } = site(c);
         const template = await blankTemplate(reference, code, param(c, 'period'), deps.clock());
+        c.header('content-type', XLSX_TYPE);
+        c.header(
+          'content-disposition',
+          `attachment; filename="${template.fileName.replace(/[^\x20-\x7e]|"/g, '_')}"`,
+        );
+        return c.body(new Uint8Array(template.bytes));
+      },
+    },
+    {
+      method: 'GET',
+      path: '/templates/:period/with-last-figures.xlsx',
+      audience: 'site',
+      handle: async (c) => {
+        const { site: code } = site(c);
+        const template = await templateWithLastFigures(
+          c.get('data'),
+          reference,
+          code,
+          param(c, 'period'),
+          deps.clock(),
+        );
         c.header('content-type', XLSX_TYPE);
         c.header(
           'content-disposition',

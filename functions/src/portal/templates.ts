@@ -14,8 +14,10 @@ import {
   today as todayOf,
 } from '../programme/periods.js';
 import type { ReferenceData } from '../reference/reference-data.js';
+import type { ReturnValues } from '../returns/return-values.js';
 import { writeTemplate } from '../template/write-template.js';
 import { NotFound } from './authorise.js';
+import type { PortalData } from './portal-data.js';
 
 export interface TemplateChoice {
   readonly period: string;
@@ -57,11 +59,48 @@ function parsed(text: string): Period {
   return (parsePeriod(text) as { period: Period }).period;
 }
 
+/**
+ * A site's template with its last accepted return's figures shown beside each input (never as
+ * values): the latest accepted quarter before this one. With none, the blank template.
+ */
+export async function templateWithLastFigures(
+  data: PortalData,
+  reference: ReferenceData,
+  site: string,
+  periodText: string,
+  now: Date,
+): Promise<{ fileName: string; bytes: Buffer }> {
+  const wanted = parsePeriod(periodText);
+  if (!('period' in wanted)) throw new NotFound();
+  const before = (await data.siteSubmissions(site)).flatMap((submission) => {
+    const parsedPeriod = submission.period ? parsePeriod(submission.period) : undefined;
+    return submission.values &&
+      parsedPeriod &&
+      'period' in parsedPeriod &&
+      (submission.status === 'accepted' || submission.status === 'accepted-with-warnings') &&
+      comparePeriods(parsedPeriod.period, wanted.period) < 0
+      ? [{ period: parsedPeriod.period, values: submission.values, receivedAt: submission.receivedAt }]
+      : [];
+  });
+  // The current return of the latest quarter: its latest accepted upload.
+  const last = before.sort(
+    (a, b) => comparePeriods(b.period, a.period) || b.receivedAt.localeCompare(a.receivedAt),
+  )[0];
+  const template = await blankTemplate(reference, site, periodText, now, last);
+  return last
+    ? {
+        ...template,
+        fileName: template.fileName.replace(/ return\.xlsx$/, ' return (with last figures).xlsx'),
+      }
+    : template;
+}
+
 export async function blankTemplate(
   reference: ReferenceData,
   site: string,
   periodText: string,
   now: Date,
+  lastAccepted?: { readonly period: Period; readonly values: ReturnValues },
 ): Promise<{ fileName: string; bytes: Buffer }> {
   const parsedPeriod = parsePeriod(periodText);
   if (!('period' in parsedPeriod)) throw new NotFound();
@@ -81,6 +120,7 @@ export async function blankTemplate(
     sites: reference.sites.sites,
     period,
     generatedAt: now,
+    ...(lastAccepted ? { lastAccepted } : {}),
   });
   return { fileName: `${siteRecord.shortName} ${formatPeriod(period)} return.xlsx`, bytes };
 }

@@ -26,6 +26,7 @@ import {
 } from '../programme/periods.js';
 import type { Programme } from '../programme/programme.js';
 import type { Site } from '../programme/sites.js';
+import type { ReturnValues } from '../returns/return-values.js';
 import {
   COLUMNS,
   HEADER_ROW,
@@ -49,6 +50,11 @@ export interface TemplateRequest {
   readonly period: Period;
   /** When the template was made; recorded in the metadata. */
   readonly generatedAt?: Date;
+  /**
+   * The site's last accepted return, shown beside each input for reference, never as its value:
+   * year-to-date figures and populations are easier to carry forward, and nothing is sent unchecked.
+   */
+  readonly lastAccepted?: { readonly period: Period; readonly values: ReturnValues };
 }
 
 const COLOURS = {
@@ -432,13 +438,32 @@ function writeItemRow(
     unit.value = item.unit;
     unit.alignment = { vertical: 'top' };
     const definition = sheet.getCell(`${COLUMNS.definition}${row}`);
-    definition.value = item.definition;
+    const last = lastFigure(item, request);
+    definition.value = last
+      ? { richText: [{ text: `${last}\n`, font: { bold: true } }, { text: item.definition }] }
+      : item.definition;
     definition.alignment = { wrapText: true, vertical: 'top' };
     sheet.mergeCells(`${COLUMNS.definition}${row}:${COLUMNS.last}${row}`);
-    sheet.getRow(row).height = Math.max(rowHeight(item.definition, 88), rowHeight(item.label, 44));
+    // The last figure, if shown, is a line of its own above the definition.
+    sheet.getRow(row).height = Math.max(
+      rowHeight(item.definition, 88) + (last ? 15 : 0),
+      rowHeight(item.label, 44),
+    );
   }
   const validation = dataValidationFor(item, request, choiceLists);
   if (validation) addValidation(sheet, `${COLUMNS.value}${row}`, validation);
+}
+
+/** "Your 2025-26 Q1 figure: 1,234", from the last accepted return; undefined where it had none. */
+function lastFigure(item: Item, request: TemplateRequest): string | undefined {
+  const last = request.lastAccepted;
+  // Figures and choices carry forward; a site, quarter, date or commentary is this quarter's own.
+  if (!last || ['site', 'period', 'date', 'text'].includes(item.type)) return undefined;
+  const value = last.values.items[item.id];
+  if (value === undefined || value === null || value === '') return undefined;
+  const shown =
+    typeof value === 'number' ? value.toLocaleString('en-GB', { maximumFractionDigits: 2 }) : String(value);
+  return `Your ${describePeriod(last.period)} figure: ${shown}`;
 }
 
 /**

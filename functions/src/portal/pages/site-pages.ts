@@ -175,7 +175,7 @@ export function templatesPage(choices: readonly TemplateChoice[], siteName: stri
 <ul class="govuk-list">
 ${choices.map(
   (choice) =>
-    html`<li><a class="govuk-link" href="/templates/${choice.period}/blank.xlsx" download>Blank template for ${choice.title}</a>${choice.suggested ? html` ${tag('Due next', 'blue')}` : ''} <span class="govuk-body-s">(due ${longDate(choice.dueDate)})</span></li>`,
+    html`<li><a class="govuk-link" href="/templates/${choice.period}/blank.xlsx" download>Blank template for ${choice.title}</a>${choice.suggested ? html` ${tag('Due next', 'blue')}` : ''} <span class="govuk-body-s">(due ${longDate(choice.dueDate)})</span><br><a class="govuk-link govuk-body-s" href="/templates/${choice.period}/with-last-figures.xlsx" download>The same, with your last accepted figures shown beside each cell</a></li>`,
 )}
 </ul>`;
 }
