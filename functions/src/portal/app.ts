@@ -100,6 +100,16 @@ export interface PortalRoute {
 const SESSION_SECONDS = 12 * 3600;
 const SIGN_IN_SECONDS = 600;
 
+/** A workbook made on request, as a download under its own name (ASCII only in the header). */
+function workbookDownload(c: PortalContext, workbook: { fileName: string; bytes: Buffer }): Response {
+  c.header('content-type', XLSX_TYPE);
+  c.header(
+    'content-disposition',
+    `attachment; filename="${workbook.fileName.replace(/[^\x20-\x7e]|"/g, '_')}"`,
+  );
+  return c.body(new Uint8Array(workbook.bytes));
+}
+
 function param(c: PortalContext, name: string): string {
   const value = c.req.param(name);
   if (value === undefined) throw new NotFound();
@@ -426,13 +436,7 @@ export function createPortal(deps: PortalDeps): {
       audience: 'site',
       handle: async (c) => {
         const { site: code } = site(c);
-        const template = await blankTemplate(reference, code, param(c, 'period'), deps.clock());
-        c.header('content-type', XLSX_TYPE);
-        c.header(
-          'content-disposition',
-          `attachment; filename="${template.fileName.replace(/[^\x20-\x7e]|"/g, '_')}"`,
-        );
-        return c.body(new Uint8Array(template.bytes));
+        return workbookDownload(c, await blankTemplate(reference, code, param(c, 'period'), deps.clock()));
       },
     },
     {
@@ -441,19 +445,10 @@ export function createPortal(deps: PortalDeps): {
       audience: 'site',
       handle: async (c) => {
         const { site: code } = site(c);
-        const template = await templateWithLastFigures(
-          c.get('data'),
-          reference,
-          code,
-          param(c, 'period'),
-          deps.clock(),
+        return workbookDownload(
+          c,
+          await templateWithLastFigures(c.get('data'), reference, code, param(c, 'period'), deps.clock()),
         );
-        c.header('content-type', XLSX_TYPE);
-        c.header(
-          'content-disposition',
-          `attachment; filename="${template.fileName.replace(/[^\x20-\x7e]|"/g, '_')}"`,
-        );
-        return c.body(new Uint8Array(template.bytes));
       },
     },
     {
