@@ -11,6 +11,7 @@
  *
  * input: the validation report and what the pipeline knows → output: FeedbackEmail
  */
+
 import { portalLinks } from '../config/portal-links.js';
 import { escapeHtml } from '../dictionary/describe-dictionary.js';
 import type { Dictionary } from '../dictionary/load-dictionary.js';
@@ -20,6 +21,7 @@ import type { Site } from '../programme/sites.js';
 import { formatCount, formatMoney } from '../validation/findings.js';
 import type { ValidationReport } from '../validation/report.js';
 import { XLSX_MEDIA_TYPE } from '../xlsx/package-names.js';
+import { emailHeading, emailLink, emailPage } from './email-html.js';
 import { count, findingTag, resultPhrase, thereAre, ukDate, ukDateTime } from './wording.js';
 
 export interface FeedbackEmail {
@@ -390,7 +392,7 @@ function renderHtml(subject: string, blocks: readonly Block[]): string {
           return `<p style="border-left:6px solid ${tone.border};background:${tone.background};padding:12px 16px"><strong>${escapeHtml(block.text)}</strong></p>`;
         }
         case 'heading':
-          return `<h2 style="font-size:16px;color:#1f4e79;margin:20px 0 8px">${escapeHtml(block.text)}</h2>`;
+          return emailHeading(block.text);
         case 'first':
           return `<p style="border:2px solid #1f4e79;padding:10px 14px"><strong>${escapeHtml(FIRST_ERROR)}</strong> ${escapeHtml(block.finding.message)}</p>`;
         case 'figures':
@@ -411,16 +413,11 @@ function renderHtml(subject: string, blocks: readonly Block[]): string {
             })
             .join('')}</ol>`;
         case 'link':
-          return `<p><a href="${escapeHtml(block.href)}">${escapeHtml(block.text)}</a></p>`;
+          return emailLink(block.text, block.href);
         default:
           return block satisfies never;
       }
     })
     .join('\n');
-  return `<!DOCTYPE html>
-<html lang="en-GB"><head><meta charset="utf-8"><title>${escapeHtml(subject)}</title></head>
-<body style="font-family:Arial,Helvetica,sans-serif;font-size:14px;line-height:1.5;color:#1b1b1b;max-width:680px">
-${body}
-</body></html>
-`;
+  return emailPage(subject, body);
 }

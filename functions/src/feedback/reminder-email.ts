@@ -22,6 +22,7 @@ import {
 } from '../programme/periods.js';
 import type { Programme } from '../programme/programme.js';
 import type { Site } from '../programme/sites.js';
+import { emailHeading, emailLink, emailPage } from './email-html.js';
 import type { FeedbackEmail } from './feedback-email.js';
 import { count, ukTime } from './wording.js';
 
@@ -301,20 +302,15 @@ function renderHtml(subject: string, blocks: readonly Block[]): string {
             ? `<p><strong>${escapeHtml(block.text)}</strong></p>`
             : `<p>${escapeHtml(block.text)}</p>`;
         case 'heading':
-          return `<h2 style="font-size:16px;color:#1f4e79;margin:20px 0 8px">${escapeHtml(block.text)}</h2>`;
+          return emailHeading(block.text);
         case 'list':
           return `<ul>${block.items.map((item) => `<li style="margin-bottom:4px">${escapeHtml(item)}</li>`).join('')}</ul>`;
         case 'link':
-          return `<p><a href="${escapeHtml(block.href)}">${escapeHtml(block.text)}</a></p>`;
+          return emailLink(block.text, block.href);
         default:
           return block satisfies never;
       }
     })
     .join('\n');
-  return `<!DOCTYPE html>
-<html lang="en-GB"><head><meta charset="utf-8"><title>${escapeHtml(subject)}</title></head>
-<body style="font-family:Arial,Helvetica,sans-serif;font-size:14px;line-height:1.5;color:#1b1b1b;max-width:680px">
-${body}
-</body></html>
-`;
+  return emailPage(subject, body);
 }
