@@ -8,7 +8,7 @@ import { submissionStoreOn } from '../adapters/dynamodb-submission-store.js';
 import { createLogger, createMetrics, powertoolsLog } from '../adapters/powertools-observability.js';
 import { S3ReturnFiles } from '../adapters/s3-return-files.js';
 import { aggregatorSettingsSchema, parseSettings } from '../config/settings.js';
-import { loadRuntimeReferenceData } from '../reference/runtime-reference-data.js';
+import { referenceForSettings } from '../reference/runtime-reference-data.js';
 import { createAggregatePeriodHandler } from './aggregate-period-handler.js';
 
 const settings = parseSettings(aggregatorSettingsSchema, process.env);
@@ -23,9 +23,7 @@ export const handler = createAggregatePeriodHandler(
     files: new S3ReturnFiles(s3, settings.BUCKET_NAME),
     store: submissionStoreOn(new DynamoDBClient({}), settings.TABLE_NAME),
     log: powertoolsLog(logger),
-    reference: loadRuntimeReferenceData(
-      settings.TEMPLATES_DIR ? { templatesDir: settings.TEMPLATES_DIR } : {},
-    ),
+    reference: referenceForSettings(settings),
     clock: () => new Date(),
   },
   { logger, metrics: createMetrics() },

@@ -16,7 +16,7 @@ import { parseSettings } from '../config/settings.js';
 import { accessTokenVerifier } from '../portal/access-token.js';
 import { sessionKey } from '../portal/session.js';
 import { openIdSignIn } from '../portal/sign-in.js';
-import { loadRuntimeReferenceData } from '../reference/runtime-reference-data.js';
+import { referenceForSettings } from '../reference/runtime-reference-data.js';
 import { createPortalHandler } from './portal-handler.js';
 
 const settings = parseSettings(portalSettingsSchema, process.env);
@@ -27,10 +27,7 @@ const s3 = new S3Client({
 const secret = await readSecret(new SecretsManagerClient({}), settings.SESSION_SECRET_ARN);
 
 export const handler = createPortalHandler({
-  reference: loadRuntimeReferenceData({
-    ...(settings.TEMPLATES_DIR ? { templatesDir: settings.TEMPLATES_DIR } : {}),
-    portalUrl: settings.PORTAL_URL,
-  }),
+  reference: referenceForSettings(settings),
   records: new DynamoSubmissionStore(
     DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }),
     settings.TABLE_NAME,

@@ -9,7 +9,7 @@ import { DynamoSubmissionStore } from '../adapters/dynamodb-submission-store.js'
 import { createLogger, powertoolsLog } from '../adapters/powertools-observability.js';
 import { SesMailer } from '../adapters/ses-mailer.js';
 import { parseSettings, reminderSettingsSchema } from '../config/settings.js';
-import { loadRuntimeReferenceData } from '../reference/runtime-reference-data.js';
+import { referenceForSettings } from '../reference/runtime-reference-data.js';
 import { createSendRemindersHandler } from './send-reminders-handler.js';
 
 const settings = parseSettings(reminderSettingsSchema, process.env);
@@ -20,10 +20,7 @@ export const handler = createSendRemindersHandler({
     settings.TABLE_NAME,
   ),
   mailer: new SesMailer(new SESv2Client({}), settings.SENDER_EMAIL, settings.SES_CONFIGURATION_SET),
-  reference: loadRuntimeReferenceData({
-    ...(settings.TEMPLATES_DIR ? { templatesDir: settings.TEMPLATES_DIR } : {}),
-    ...(settings.PORTAL_URL ? { portalUrl: settings.PORTAL_URL } : {}),
-  }),
+  reference: referenceForSettings(settings),
   log: powertoolsLog(createLogger()),
   clock: () => new Date(),
 });

@@ -14,7 +14,7 @@ import {
   powertoolsLog,
 } from '../adapters/powertools-observability.js';
 import { parseSettings, sweepSettingsSchema } from '../config/settings.js';
-import { loadRuntimeReferenceData } from '../reference/runtime-reference-data.js';
+import { referenceForSettings } from '../reference/runtime-reference-data.js';
 import { reconcile } from '../submissions/reconcile.js';
 import { awsReceiveUploadDeps } from './aws-pipeline.js';
 
@@ -24,10 +24,7 @@ const metrics = createMetrics();
 const deps = {
   ...awsReceiveUploadDeps(
     settings,
-    loadRuntimeReferenceData({
-      ...(settings.TEMPLATES_DIR ? { templatesDir: settings.TEMPLATES_DIR } : {}),
-      ...(settings.PORTAL_URL ? { portalUrl: settings.PORTAL_URL } : {}),
-    }),
+    referenceForSettings(settings),
     powertoolsLog(logger),
     emfMetrics(metrics),
   ),

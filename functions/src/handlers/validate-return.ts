@@ -10,7 +10,7 @@ import {
   powertoolsLog,
 } from '../adapters/powertools-observability.js';
 import { parseSettings, validatorSettingsSchema } from '../config/settings.js';
-import { loadRuntimeReferenceData } from '../reference/runtime-reference-data.js';
+import { referenceForSettings } from '../reference/runtime-reference-data.js';
 import { awsReceiveUploadDeps } from './aws-pipeline.js';
 import { createValidateReturnHandler } from './validate-return-handler.js';
 
@@ -19,14 +19,6 @@ const logger = createLogger();
 const metrics = createMetrics();
 
 export const handler = createValidateReturnHandler(
-  awsReceiveUploadDeps(
-    settings,
-    loadRuntimeReferenceData({
-      ...(settings.TEMPLATES_DIR ? { templatesDir: settings.TEMPLATES_DIR } : {}),
-      ...(settings.PORTAL_URL ? { portalUrl: settings.PORTAL_URL } : {}),
-    }),
-    powertoolsLog(logger),
-    emfMetrics(metrics),
-  ),
+  awsReceiveUploadDeps(settings, referenceForSettings(settings), powertoolsLog(logger), emfMetrics(metrics)),
   { logger, metrics },
 );

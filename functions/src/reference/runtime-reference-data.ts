@@ -21,3 +21,14 @@ export function loadRuntimeReferenceData(options: ReferenceDataOptions = {}): Re
     ? { ...reference, programme: reference.programme.withPortalUrl(options.portalUrl) }
     : reference;
 }
+
+/** The reference data for a function's parsed settings: where the files are, and its portal's address. */
+export function referenceForSettings(settings: {
+  readonly TEMPLATES_DIR?: string | undefined;
+  readonly PORTAL_URL?: string | undefined;
+}): ReferenceData {
+  return loadRuntimeReferenceData({
+    ...(settings.TEMPLATES_DIR ? { templatesDir: settings.TEMPLATES_DIR } : {}),
+    ...(settings.PORTAL_URL ? { portalUrl: settings.PORTAL_URL } : {}),
+  });
+}
