@@ -333,7 +333,7 @@ const SST = 'xl/sharedStrings.xml';
 const richBase = buildBase({ sharedStrings: true, rich: true });
 const bareBase = buildBase({ sharedStrings: false, rich: false });
 
-const built = new Map<string, { zip: Buffer; ms: number }>();
+const built = new Map<string, { zip: Buffer }>();
 const bareBuilt = new Map<string, Buffer>();
 
 function output(name: string): Buffer {
@@ -345,9 +345,7 @@ function output(name: string): Buffer {
 describe('hostile cases', () => {
   beforeAll(async () => {
     for (const c of hostileCases) {
-      const start = performance.now();
-      const zip = await c.build(richBase);
-      built.set(c.name, { zip, ms: performance.now() - start });
+      built.set(c.name, { zip: await c.build(richBase) });
     }
     for (const c of hostileCases) {
       if (!/bomb|million|lying|huge|too-many/.test(c.name)) bareBuilt.set(c.name, await c.build(bareBase));
@@ -385,9 +383,13 @@ describe('hostile cases', () => {
     for (const c of hostileCases) expect(c.description.length, c.name).toBeGreaterThan(10);
   });
 
-  it.each(hostileCases.map((c): [string, HostileCase] => [c.name, c]))('%s builds in under 2 s', (name) => {
-    expect(built.get(name)?.ms).toBeLessThan(2000);
-  });
+  // No timed assertion (shared, noisy machines): each case is built small, whatever it claims to hold.
+  it.each(hostileCases.map((c): [string, HostileCase] => [c.name, c]))(
+    '%s is built in under 12 MiB',
+    (name) => {
+      expect(output(name).length).toBeLessThan(12 * MiB);
+    },
+  );
 
   it('is deterministic', async () => {
     for (const name of ['not-a-zip', 'password-protected', 'xlsm', 'zip-bomb-300mb']) {
