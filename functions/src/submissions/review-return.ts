@@ -39,6 +39,7 @@ export type ReviewStore = Pick<
   | 'currentReturn'
   | 'review'
   | 'reviewTrail'
+  | 'yearReviews'
   | 'writeReview'
   | 'offerCurrent'
   | 'setStatus'
