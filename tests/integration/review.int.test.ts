@@ -6,11 +6,16 @@
  * to a signed-off quarter held as a proposed revision (summaries unchanged,
  * one audit record however often its event is delivered), and accepting it.
  */
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { S3rverEvent } from 's3rver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoReleaseStore } from '../../functions/src/adapters/dynamodb-release-store.js';
+import { S3ReturnFiles } from '../../functions/src/adapters/s3-return-files.js';
 import { SesMailer } from '../../functions/src/adapters/ses-mailer.js';
 import { asRealS3Event } from '../../functions/src/local/local-stack.js';
+import { Programme } from '../../functions/src/programme/programme.js';
 import { type Actor, MAX_REVIEW_TEXT } from '../../functions/src/returns/review.js';
+import { publishRelease } from '../../functions/src/submissions/publish-release.js';
 import {
   type ReviewRequest,
   type ReviewReturnDeps,
@@ -283,5 +288,49 @@ describe('a quarter from query to signed-off revision', () => {
       outcome: 'refused',
       message: expect.stringContaining('was not accepted'),
     });
+  });
+});
+
+describe('releases of signed-off returns only', () => {
+  it('refuses a quarter with none signed off, then publishes only the signed-off ones, saying so', async () => {
+    const reference = testReference();
+    const signedOffOnly = {
+      ...reference,
+      programme: new Programme({ ...reference.programme.settings, releases: { signedOffOnly: true } }),
+    };
+    const publishDeps = {
+      store: t.store,
+      files: new S3ReturnFiles(t.stack.clients.s3, t.stack.bucket),
+      releases: new DynamoReleaseStore(
+        DynamoDBDocumentClient.from(t.stack.clients.dynamodb, {
+          marshallOptions: { removeUndefinedValues: true },
+        }),
+        t.stack.table,
+      ),
+      reference: signedOffOnly,
+      log: deps.log,
+      clock: () => new Date('2026-02-15T09:00:00Z'),
+    };
+    // Whatever the race above left, Bradford is not signed off now.
+    const bfd = await t.store.review('BFD', PERIOD);
+    if (bfd?.state === 'signed-off')
+      await act(ana, 'BFD', bfd.submissionId, bfd.version, { kind: 'reopen', reason: 'For this test' });
+
+    const refused = await publishRelease(publishDeps, { period: PERIOD, publishedBy: 'Ana Patel' });
+    expect(refused).toMatchObject({ outcome: 'refused', reason: 'not-signed-off' });
+    if (refused.outcome !== 'refused') throw new Error('unreachable');
+    expect(refused.message).toContain('none of the 2 accepted returns for 2025-26 Q2 is signed off yet');
+
+    const blk = await t.store.review('BLK', PERIOD);
+    expect(
+      await act(ben, 'BLK', blk?.submissionId as string, blk?.version as number, { kind: 'sign-off' }),
+    ).toMatchObject({ outcome: 'done' });
+    const published = await publishRelease(publishDeps, { period: PERIOD, publishedBy: 'Ana Patel' });
+    expect(published).toMatchObject({ outcome: 'published' });
+    if (published.outcome !== 'published') throw new Error(published.message);
+    expect(published.release.submissions).toEqual([
+      { site: 'BLK', period: PERIOD, submissionId: blk?.submissionId },
+    ]);
+    expect(published.message).toContain('from 1 signed-off return.');
   });
 });
