@@ -188,7 +188,7 @@ ${view.canDownloadAnnotated ? html`<li><a class="govuk-link" href="${base}/annot
 ${view.canDownloadOriginal ? html`<li><a class="govuk-link" href="${base}/original" download>Download the file as you sent it</a></li>` : ''}
 </ul>
 ${view.review ? reviewSection(view.review, view.periodPath, base, reviewForms) : ''}
-${correction ? uploadForm(correction, maxBytes, submission.status === 'rejected' ? 'Upload a corrected file' : 'Upload a new version of this return') : ''}`;
+${correction ? uploadForm(correction, maxBytes, submission.status === 'rejected' ? 'Upload a corrected file' : view.review?.state === 'signed-off' ? 'Propose a revision (the funder accepts it before it replaces the signed-off return)' : 'Upload a new version of this return') : ''}`;
 }
 
 const ACTION_WORDS: Record<AuditRecord['action'], string> = {
