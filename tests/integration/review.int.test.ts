@@ -6,12 +6,16 @@
  * to a signed-off quarter held as a proposed revision (summaries unchanged,
  * one audit record however often its event is delivered), and accepting it.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { S3rverEvent } from 's3rver';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DynamoReleaseStore } from '../../functions/src/adapters/dynamodb-release-store.js';
 import { S3ReturnFiles } from '../../functions/src/adapters/s3-return-files.js';
 import { SesMailer } from '../../functions/src/adapters/ses-mailer.js';
+import { main } from '../../functions/src/cli/main.js';
 import { asRealS3Event } from '../../functions/src/local/local-stack.js';
 import { Programme } from '../../functions/src/programme/programme.js';
 import { type Actor, MAX_REVIEW_TEXT } from '../../functions/src/returns/review.js';
@@ -332,5 +336,41 @@ describe('releases of signed-off returns only', () => {
       { site: 'BLK', period: PERIOD, submissionId: blk?.submissionId },
     ]);
     expect(published.message).toContain('from 1 signed-off return.');
+  });
+});
+
+describe('returns review', () => {
+  it('prints the state and the trail of a site-quarter, who did what and why', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'review-cli-'));
+    writeFileSync(
+      join(dir, 'stack.json'),
+      JSON.stringify({
+        endpoints: t.stack.endpoints,
+        bucket: t.stack.bucket,
+        table: t.stack.table,
+        emailInbox: t.stack.endpoints.ses,
+        startedAt: new Date().toISOString(),
+        pid: process.pid,
+      }),
+    );
+    process.env.RETURNS_LOCAL_DIR = dir;
+    let stdout = '';
+    const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      stdout += String(chunk);
+      return true;
+    });
+    try {
+      expect(await main(['review', '--site', 'BLK', '--period', '2025-26-Q2'])).toBe(0);
+    } finally {
+      out.mockRestore();
+      delete process.env.RETURNS_LOCAL_DIR;
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(stdout).toMatch(
+      /^Blackpool Better Start, 2025-26 Q2: signed off \(current return BLK-[0-9a-f]{16}, review version \d+\)/,
+    );
+    expect(stdout).toContain('Ana Patel (funder): query (awaiting review → queried)');
+    expect(stdout).toContain('    Sessions look high against last quarter');
+    expect(stdout).toContain('Jo: reply (queried → queried)');
   });
 });
