@@ -41,7 +41,6 @@ beforeAll(async () => {
   );
   const uploadId = new URL(response.headers.get('location') as string).pathname.split('/').pop() as string;
   page = await harness.checked(blk, uploadId);
-  await harness.stack.clearEmails();
 }, 120_000);
 
 afterAll(async () => {
@@ -75,7 +74,8 @@ describe('reviewing a return on the portal', () => {
     });
     expect(queried.status).toBe(303);
     expect(queried.headers.get('location')).toBe(`${page}?done=query#review`);
-    const emails = await harness.stack.emails();
+    // The upload's own feedback email may land after the page has moved on: only the query is counted.
+    const emails = (await harness.stack.emails()).filter((email) => email.subject.startsWith('Question'));
     expect(emails).toHaveLength(1);
     expect(emails[0]?.subject).toBe('Question about your Blackpool 2025-26 Q2 return');
     expect(emails[0]?.body.text).toContain(`${harness.url}${page}`);
