@@ -91,7 +91,7 @@ function renderText(blocks: readonly Block[]): string {
         lines.push(block.text, '');
         break;
       case 'quote':
-        for (const line of block.text.split(/\r?\n/)) lines.push(`> ${line}`);
+        for (const line of block.text.split(/\r?\n/)) lines.push(line.trim() ? `> ${line}` : '>');
         lines.push('');
         break;
       case 'heading':
