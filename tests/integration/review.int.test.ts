@@ -183,6 +183,11 @@ describe('a quarter from query to signed-off revision', () => {
       outcome: 'done',
       review: { state: 'queried', version: 2 },
     });
+    const [replyEmail] = (await t.emails()).filter((email) => email.subject.includes('replied to the query'));
+    expect(replyEmail?.subject).toBe('Blackpool replied to the query about their 2025-26 Q2 return');
+    expect(replyEmail?.destination.to).toEqual(testReference().programme.reminders.staffEmails);
+    expect(replyEmail?.body.text).toContain('> We ran two extra groups.');
+    expect(replyEmail?.body.text).toContain('> Sessions look high against last quarter');
 
     // A corrected file answers the query: it becomes current, and the review starts again on it.
     await t.clearEmails();
@@ -194,6 +199,8 @@ describe('a quarter from query to signed-off revision', () => {
       '1B',
     );
     const idB = b.submission.submissionId;
+    await t.stack.deliver(b.event); // at least once: the same event again records nothing more
+    await t.stack.idle();
     expect((await t.store.currentReturn('BLK', PERIOD))?.submissionId).toBe(idB);
     expect(await t.store.review('BLK', PERIOD)).toMatchObject({
       submissionId: idB,

@@ -83,6 +83,56 @@ export function composeQueryEmail(context: QueryEmailContext): FeedbackEmail {
   };
 }
 
+export interface ReplyEmailContext {
+  readonly site: Site;
+  readonly period: Period;
+  readonly programme: Programme;
+  /** Funder staff: the programme's staff addresses. */
+  readonly recipients: readonly string[];
+  readonly fileName: string;
+  readonly submissionId: string;
+  /** The open query, as staff wrote it. */
+  readonly query: string;
+  readonly reply: string;
+  readonly repliedBy: string;
+  readonly repliedAt: string;
+  readonly portalUrl?: string;
+}
+
+/** Tells funder staff a site has answered their query on the portal, with both texts. */
+export function composeReplyEmail(context: ReplyEmailContext): FeedbackEmail {
+  const { site, period } = context;
+  const quarter = describePeriod(period);
+  const subject = `${site.shortName} replied to the query about their ${quarter} return`;
+  const blocks: Block[] = [
+    {
+      kind: 'paragraph',
+      strong: true,
+      text: `${context.repliedBy} of ${site.name} replied on ${ukDateTime(context.repliedAt)} to the query about their ${quarter} return (${context.fileName}):`,
+    },
+    { kind: 'quote', text: context.reply },
+    { kind: 'paragraph', text: 'The query was:' },
+    { kind: 'quote', text: context.query },
+    {
+      kind: 'paragraph',
+      text: 'The return stays queried until someone signs it off or queries it again; the reply is recorded with it.',
+    },
+  ];
+  if (context.portalUrl) {
+    blocks.push({
+      kind: 'link',
+      text: 'Open the return on the portal to sign it off or ask again',
+      href: portalLinks.submission(context.portalUrl, formatPeriod(period), context.submissionId),
+    });
+  }
+  return {
+    to: context.recipients,
+    subject,
+    text: `${renderText(blocks)}\n`,
+    html: renderHtml(subject, blocks),
+  };
+}
+
 function renderText(blocks: readonly Block[]): string {
   const lines: string[] = [];
   for (const block of blocks) {

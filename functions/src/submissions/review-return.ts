@@ -16,7 +16,7 @@
  * Ports only: the same code runs behind the portal in Lambda and locally.
  */
 import { basename } from 'node:path';
-import { composeQueryEmail } from '../feedback/query-email.js';
+import { composeQueryEmail, composeReplyEmail } from '../feedback/query-email.js';
 import { ukDateTime, ukTime } from '../feedback/wording.js';
 import { parsePeriod } from '../programme/periods.js';
 import type { ReferenceData } from '../reference/reference-data.js';
@@ -72,7 +72,7 @@ export type ReviewOutcome =
       readonly outcome: 'done';
       readonly review: Review;
       readonly audit: AuditRecord;
-      /** For a query: whether the email to the site went. */
+      /** For a query: whether the email to the site went; for a reply, the email to staff. */
       readonly email?: 'sent' | 'failed' | 'no-recipients';
     }
   | {
@@ -180,6 +180,10 @@ export async function reviewReturn(deps: ReviewReturnDeps, request: ReviewReques
     const email = await emailQuery(deps, submission, decision.audit);
     return { outcome: 'done', review: decision.review, audit: decision.audit, email };
   }
+  if (request.action.kind === 'reply') {
+    const email = await emailReply(deps, submission, review, decision.audit);
+    return { outcome: 'done', review: decision.review, audit: decision.audit, email };
+  }
   return { outcome: 'done', review: decision.review, audit: decision.audit };
 }
 
@@ -277,6 +281,43 @@ async function emailQuery(
   } catch (error) {
     // The query stands and is on the return's page; the person who sent it is told to follow up.
     deps.log.error('a query email could not be sent', {
+      submissionId: submission.submissionId,
+      error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+    });
+    return 'failed';
+  }
+}
+
+/** Funder staff hear of a site's reply by email too; the reply stands, and is on the page, if it fails. */
+async function emailReply(
+  deps: ReviewReturnDeps,
+  submission: Submission,
+  before: Review,
+  audit: AuditRecord,
+): Promise<'sent' | 'failed' | 'no-recipients'> {
+  const site = deps.reference.sites.find(submission.site);
+  const parsed = submission.period ? parsePeriod(submission.period) : undefined;
+  const recipients = deps.reference.programme.reminders.staffEmails;
+  if (!site || !parsed || !('period' in parsed) || recipients.length === 0) return 'no-recipients';
+  try {
+    await deps.mailer.send(
+      composeReplyEmail({
+        site,
+        period: parsed.period,
+        programme: deps.reference.programme,
+        recipients,
+        fileName: basename(submission.s3Key),
+        submissionId: submission.submissionId,
+        query: before.query?.message ?? '',
+        reply: audit.text ?? '',
+        repliedBy: audit.actor.name,
+        repliedAt: audit.at,
+        ...(deps.portalUrl ? { portalUrl: deps.portalUrl } : {}),
+      }),
+    );
+    return 'sent';
+  } catch (error) {
+    deps.log.error('a reply email to staff could not be sent', {
       submissionId: submission.submissionId,
       error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
     });
