@@ -285,6 +285,54 @@ describe('a quarter from query to signed-off revision', () => {
     ]);
   });
 
+  it('finishes an accepted revision a worker left half-done, at the next action on the quarter', async () => {
+    const values = validValues('SEN', PERIOD, 8);
+    const a = await send(
+      'SEN',
+      'a.xlsx',
+      await filledReturn(values, 'SEN', PERIOD),
+      '2025-10-20T09:00:00.000Z',
+      '3A',
+    );
+    const idA = a.submission.submissionId;
+    expect(await act(ana, 'SEN', idA, 0, { kind: 'sign-off' })).toMatchObject({ outcome: 'done' });
+    const b = await send(
+      'SEN',
+      'b.xlsx',
+      await filledReturn(withItems(values, { 'NOTE.HIGHLIGHTS': 'Revised' }), 'SEN', PERIOD),
+      '2025-10-22T09:00:00.000Z',
+      '3B',
+    );
+    const idB = b.submission.submissionId;
+    const held = await t.store.review('SEN', PERIOD);
+    expect(held?.proposedRevision?.submissionId).toBe(idB);
+    // The review write of "accept" landed; the worker died before making the revision current.
+    const { proposedRevision: _revision, signedOff: _signedOff, ...rest } = held as NonNullable<typeof held>;
+    const version = (held?.version as number) + 1;
+    await t.store.writeReview(
+      { ...rest, submissionId: idB, state: 'awaiting-review', version },
+      {
+        site: 'SEN',
+        period: PERIOD,
+        submissionId: idB,
+        action: 'accept-revision',
+        actor: ben,
+        at: '2025-11-03T10:00:00Z',
+        from: 'signed-off',
+        to: 'awaiting-review',
+        version,
+      },
+      held?.version as number,
+    );
+    expect((await t.store.currentReturn('SEN', PERIOD))?.submissionId).toBe(idA);
+    expect(await act(ana, 'SEN', idB, version, { kind: 'query', message: 'Why revised?' })).toMatchObject({
+      outcome: 'done',
+      review: { submissionId: idB, state: 'queried' },
+    });
+    expect((await t.store.currentReturn('SEN', PERIOD))?.submissionId).toBe(idB);
+    expect((await t.store.getSubmission(idA))?.status).toBe('superseded');
+  });
+
   it('refuses to sign off a rejected return', async () => {
     const broken = withItems(validValues('LAM', PERIOD, 2), { 'BF.TOTAL': 1 });
     const { submission } = await send(
@@ -330,7 +378,7 @@ describe('releases of signed-off returns only', () => {
     const refused = await publishRelease(publishDeps, { period: PERIOD, publishedBy: 'Ana Patel' });
     expect(refused).toMatchObject({ outcome: 'refused', reason: 'not-signed-off' });
     if (refused.outcome !== 'refused') throw new Error('unreachable');
-    expect(refused.message).toContain('none of the 2 accepted returns for 2025-26 Q2 is signed off yet');
+    expect(refused.message).toContain('none of the 3 accepted returns for 2025-26 Q2 is signed off yet');
 
     const blk = await t.store.review('BLK', PERIOD);
     expect(
