@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unseal } from '../../functions/src/portal/session.js';
-import { filledReturn, validValues } from '../support/returns.js';
+import { filledReturn, validValues, withItems } from '../support/returns.js';
 import { type PortalClient, type PortalHarness, postUpload, startPortalHarness } from './harness.js';
 
 let harness: PortalHarness;
@@ -132,5 +132,26 @@ describe('reviewing a return on the portal', () => {
       state: 'signed-off',
       version: 3,
     });
+  });
+
+  it('holds a later upload as a proposed revision, and the site’s returns page says so', async () => {
+    expect(await text(blk, '/returns?year=2025-26')).toContain('Signed off by the funder');
+    const form = await blk.uploadForm(page);
+    const response = await postUpload(
+      form,
+      await filledReturn(
+        withItems(validValues('BLK', '2025-26-Q2', 9), { 'NOTE.HIGHLIGHTS': 'A late correction' }),
+        'BLK',
+        '2025-26-Q2',
+      ),
+    );
+    const uploadId = new URL(response.headers.get('location') as string).pathname.split('/').pop() as string;
+    const revision = await harness.checked(blk, uploadId);
+    expect(revision).not.toBe(page);
+    const returns = await text(blk, '/returns?year=2025-26');
+    expect(returns).toContain('Accepted, waiting for the funder to take it as a revision');
+    expect(returns).toMatch(/Signed off by the funder[\s\S]*\(this is the return we hold\)/);
+    expect(await text(staff, revision)).toContain('Accept the proposed revision');
+    expect(await text(staff, page)).toContain('waits as a proposed revision');
   });
 });

@@ -100,6 +100,13 @@ export class PortalData {
     return { ...(review ? { review } : {}), trail, ...(current ? { current } : {}) };
   }
 
+  /** One site's reviews for a year (its own page of returns): the year's reviews, kept to that site. */
+  async siteReviews(site: string, year: string): Promise<Review[]> {
+    this.check({ action: 'read-records', site });
+    if (!this.reviews) return [];
+    return (await this.reviews.store.yearReviews(year)).filter((review) => review.site === site);
+  }
+
   /** Every review of a year, for the completeness grid: staff only. */
   async yearReviews(year: string): Promise<Review[]> {
     this.check({ action: 'read-programme-records' });

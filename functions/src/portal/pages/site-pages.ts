@@ -43,7 +43,7 @@ ${view.quarters.map(
   (quarter) => html`<tr class="govuk-table__row">
 <th scope="row" class="govuk-table__header">${quarter.title}<br><span class="govuk-body-s">${quarter.months}</span></th>
 <td class="govuk-table__cell portal-nowrap">${longDate(quarter.dueDate)}</td>
-<td class="govuk-table__cell">${tag(quarter.status, quarter.tone)}${quarter.next ? html`<p class="govuk-body-s govuk-!-margin-top-2 govuk-!-margin-bottom-0">${quarter.next}</p>` : ''}</td>
+<td class="govuk-table__cell">${tag(quarter.status, quarter.tone)}${quarter.review ? html`<p class="govuk-body-s govuk-!-margin-top-2 govuk-!-margin-bottom-0">${quarter.review}</p>` : ''}${quarter.next ? html`<p class="govuk-body-s govuk-!-margin-top-2 govuk-!-margin-bottom-0">${quarter.next}</p>` : ''}</td>
 <td class="govuk-table__cell">${
     quarter.sent.length === 0
       ? html`<span class="govuk-body-s">Nothing yet</span>`
