@@ -153,5 +153,14 @@ describe('reviewing a return on the portal', () => {
     expect(returns).toMatch(/Signed off by the funder[\s\S]*\(this is the return we hold\)/);
     expect(await text(staff, revision)).toContain('Accept the proposed revision');
     expect(await text(staff, page)).toContain('waits as a proposed revision');
+
+    // Accepted from the revision's own page: it becomes the current return, and the page says so.
+    const version = String((await harness.stack.store.review('BLK', '2025-26-Q2'))?.version);
+    const accepted = await post(staff, `${revision}/review`, { action: 'accept-revision', version });
+    expect(accepted.status).toBe(303);
+    expect(accepted.headers.get('location')).toBe(`${revision}?done=accept-revision#review`);
+    const revisionId = revision.split('/').pop() as string;
+    expect((await harness.stack.store.currentReturn('BLK', '2025-26-Q2'))?.submissionId).toBe(revisionId);
+    expect(await text(staff, revision)).toContain('Accepted, awaiting the funder’s review');
   });
 });

@@ -140,11 +140,15 @@ export async function reviewReturn(deps: ReviewReturnDeps, request: ReviewReques
   if (request.expectedVersion !== review.version) {
     return refuse(await conflictMessage(deps, review, request.expectedVersion, request.action), 'conflict');
   }
+  // A proposed revision is settled from either file's page: the review itself is about the current one.
+  const settlingRevision =
+    (request.action.kind === 'accept-revision' || request.action.kind === 'decline-revision') &&
+    review.proposedRevision?.submissionId === request.submissionId;
   const decision = decide(review, request.action, {
     actor: request.actor,
     now: deps.clock().toISOString(),
     expectedVersion: request.expectedVersion,
-    expectedSubmissionId: request.submissionId,
+    expectedSubmissionId: settlingRevision ? review.submissionId : request.submissionId,
     current: reviewed,
   });
   if (!decision.ok) {
