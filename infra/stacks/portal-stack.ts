@@ -185,6 +185,8 @@ export class PortalStack extends Stack {
         OIDC_JWKS_URI: `${issuer}/.well-known/jwks.json`,
         SESSION_SECRET_ARN: sessionSecret.secretArn,
         MAX_UPLOAD_MB: '10',
+        SENDER_EMAIL: storage.sender.senderEmail,
+        SES_CONFIGURATION_SET: storage.sender.configurationSet.configurationSetName,
         TEMPLATES_DIR: BUNDLED_TEMPLATES_DIR,
       },
       memoryMb: 1024,
@@ -254,6 +256,27 @@ export class PortalStack extends Stack {
           `${table.tableArn}/index/${TABLE_DESIGN.bySite.indexName}`,
           `${table.tableArn}/index/${TABLE_DESIGN.byYear.indexName}`,
         ],
+      }),
+    );
+    // Sign-off and queries: UpdateItem only (every review write is a conditional update), and only
+    // on the items a review touches: the quarter's review and current return (PERIOD#…), the replaced
+    // submission's status (SUBMISSION#…) and the quarter's recompute request (AGGREGATION).
+    this.portal.allow(
+      new PolicyStatement({
+        sid: 'RecordReviews',
+        actions: ['dynamodb:UpdateItem'],
+        resources: [table.tableArn],
+        conditions: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['PERIOD#*', 'SUBMISSION#*', 'AGGREGATION'] },
+        },
+      }),
+    );
+    this.portal.allow(
+      new PolicyStatement({
+        sid: 'SendQueriesFromTheIdentityOnly',
+        actions: ['ses:SendEmail'],
+        resources: [storage.sender.identity.emailIdentityArn, storage.sender.configurationSetArn],
+        conditions: { StringEquals: { 'ses:FromAddress': storage.sender.senderEmail } },
       }),
     );
     sessionSecret.grantRead(this.portal.role);

@@ -121,6 +121,8 @@ describe('the portal stack', () => {
       'ListReleasesAndUploads',
       'ReadAndSignDownloads',
       'ReadSubmissions',
+      'RecordReviews',
+      'SendQueriesFromTheIdentityOnly',
       'SignUploadFormsPerSite',
     ]);
     expect(bySid.SignUploadFormsPerSite?.Action).toBe('s3:PutObject');
@@ -138,9 +140,19 @@ describe('the portal stack', () => {
       StringLike: { 's3:prefix': ['published/*', 'incoming/*'] },
     });
     expect(bySid.ReadSubmissions?.Action).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
+    // Reviews: conditional updates only, on the review's own items, never the indexes or a put/delete.
+    expect(bySid.RecordReviews?.Action).toBe('dynamodb:UpdateItem');
+    expect(JSON.stringify(bySid.RecordReviews?.Resource)).not.toContain('/index/');
+    expect(bySid.RecordReviews?.Condition).toEqual({
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['PERIOD#*', 'SUBMISSION#*', 'AGGREGATION'] },
+    });
+    expect(bySid.SendQueriesFromTheIdentityOnly?.Action).toBe('ses:SendEmail');
+    expect(Object.keys(bySid.SendQueriesFromTheIdentityOnly?.Condition?.StringEquals ?? {})).toEqual([
+      'ses:FromAddress',
+    ]);
   });
 
-  it('never grants the unsuppressed summaries, any write but upload forms, or a wildcard action', () => {
+  it('never grants the unsuppressed summaries, any write but upload forms and review updates, or a wildcard action', () => {
     const statements = portalStatements();
     const text = JSON.stringify(statements);
     expect(text).not.toContain('summaries/');
@@ -148,7 +160,7 @@ describe('the portal stack', () => {
       for (const action of [statement.Action].flat()) {
         expect(action).not.toContain('*');
         if (/^(s3|dynamodb):(Put|Delete|Update|BatchWrite)/.test(action))
-          expect(statement.Sid).toBe('SignUploadFormsPerSite');
+          expect(['SignUploadFormsPerSite', 'RecordReviews']).toContain(statement.Sid);
       }
     }
   });

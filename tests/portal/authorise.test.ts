@@ -18,6 +18,13 @@ describe('authorise', () => {
     ['staff read any site’s records', staff, { action: 'read-records', site: 'BFD' }, true],
     ['a site reads the programme’s records', blk, { action: 'read-programme-records' }, false],
     ['staff read the programme’s records', staff, { action: 'read-programme-records' }, true],
+    ['staff review any site’s return', staff, { action: 'review-return', site: 'BFD' }, true],
+    ['a site reviews its own return', blk, { action: 'review-return', site: 'BLK' }, false],
+    ['nobody reviews without a role', nobody, { action: 'review-return', site: 'BLK' }, false],
+    ['a site replies to a query on its return', blk, { action: 'reply-to-query', site: 'BLK' }, true],
+    ['a site replies on another’s return', blk, { action: 'reply-to-query', site: 'BFD' }, false],
+    ['staff reply as a site', staff, { action: 'reply-to-query', site: 'BLK' }, false],
+    ['anonymous replies', undefined, { action: 'reply-to-query', site: 'BLK' }, false],
     [
       'a site reads its feedback',
       blk,

@@ -139,6 +139,7 @@ export async function startPortalHarness(options: Partial<LocalPortalOptions> = 
       bucket: stack.stack.bucket,
       table: stack.stack.table,
       endpoints: stack.stack.endpoints,
+      sender: stack.stack.sender,
       ports: { portal: 0, signIn: 0, uploads: 0 },
       ...options,
     });

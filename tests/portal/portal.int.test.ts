@@ -103,6 +103,15 @@ const MATRIX: Record<string, { path: () => string; expect: Record<Caller, Expect
     path: () => blkSubmission,
     expect: { anonymous: 'sign-in', BLK: 200, BFD: 404, staff: 200 },
   },
+  'POST /returns/:period/submissions/:submissionId/review': {
+    path: () => `${blkSubmission}/review`,
+    // Staff reach the action; BLK's file here was rejected, and the form is empty, so it is refused (400).
+    expect: { anonymous: 403, BLK: 404, BFD: 404, staff: 400 },
+  },
+  'POST /returns/:period/submissions/:submissionId/reply': {
+    path: () => `${blkSubmission}/reply`,
+    expect: { anonymous: 403, BLK: 400, BFD: 404, staff: 404 },
+  },
   'GET /returns/:period/submissions/:submissionId/annotated': {
     path: () => `${blkSubmission}/annotated`,
     expect: { anonymous: 'sign-in', BLK: 's3', BFD: 404, staff: 's3' },

@@ -19,6 +19,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { TABLE_DESIGN } from '../config/table-design.js';
 import type { ReturnValues } from '../returns/return-values.js';
+import type { AuditRecord, Review } from '../returns/review.js';
 import type {
   CurrentReturn,
   EmailState,
@@ -34,6 +35,7 @@ import {
   type NoticeRecord,
   type OwedEmail,
   type PeriodAggregate,
+  type ReviewWrite,
   receiptId,
   type SubmissionStore,
   type UploadReceipt,
@@ -541,6 +543,95 @@ export class DynamoSubmissionStore implements SubmissionStore {
     return items.map((item) => strip(item) as unknown as NoticeRecord);
   }
 
+  // Reviews: `PERIOD#{period}` / `REVIEW#{site}`, the review and its audit trail in one item, so a
+  // decision and its record are one conditional write (no transactions: dynalite has none) and can
+  // never be half-written. The by-year index has its own partition (`REVIEWS#{year}`), so the year's
+  // completeness query for submissions is not made to read trails.
+  async review(site: string, period: string): Promise<Review | undefined> {
+    const result = await this.db.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: reviewKey(site, period),
+        ConsistentRead: true,
+        ProjectionExpression: 'reviewJson',
+      }),
+    );
+    return result.Item ? (JSON.parse(result.Item.reviewJson as string) as Review) : undefined;
+  }
+
+  async yearReviews(year: string): Promise<Review[]> {
+    const items = await this.queryAll({
+      IndexName: byYear.indexName,
+      KeyConditionExpression: `${byYear.partitionKey} = :year`,
+      ExpressionAttributeValues: { ':year': `REVIEWS#${year}` },
+      ProjectionExpression: 'reviewJson',
+    });
+    return items.map((item) => JSON.parse(item.reviewJson as string) as Review);
+  }
+
+  async reviewTrail(site: string, period: string): Promise<AuditRecord[]> {
+    const result = await this.db.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: reviewKey(site, period),
+        ConsistentRead: true,
+        ProjectionExpression: 'trail',
+      }),
+    );
+    return ((result.Item?.trail ?? []) as string[]).map((entry) => JSON.parse(entry) as AuditRecord);
+  }
+
+  async writeReview(review: Review, audit: AuditRecord, expectedVersion: number): Promise<ReviewWrite> {
+    const entry = JSON.stringify(audit);
+    const bytes = Buffer.byteLength(entry, 'utf8');
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: reviewKey(review.site, review.period),
+          UpdateExpression:
+            'SET #type = :type, reviewJson = :review, #version = :version, #state = :state, #gpk = :gpk, #gsk = :gsk, trail = list_append(if_not_exists(trail, :empty), :entry) ADD trailBytes :bytes',
+          ConditionExpression:
+            expectedVersion === 0
+              ? 'attribute_not_exists(pk)'
+              : '#version = :expected AND trailBytes <= :room',
+          ExpressionAttributeNames: {
+            '#type': 'type',
+            '#version': 'version',
+            '#state': 'state',
+            '#gpk': byYear.partitionKey,
+            '#gsk': byYear.sortKey,
+          },
+          ExpressionAttributeValues: {
+            ':type': 'review',
+            ':review': JSON.stringify(review),
+            ':version': review.version,
+            ':state': review.state,
+            ':gpk': `REVIEWS#${review.period.slice(0, 7)}`,
+            ':gsk': `${review.period}#${review.site}`,
+            ':empty': [],
+            ':entry': [entry],
+            ':bytes': bytes,
+            ...(expectedVersion === 0
+              ? {}
+              : { ':expected': expectedVersion, ':room': MAX_TRAIL_BYTES - bytes }),
+          },
+        }),
+      );
+      return { outcome: 'written', review };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const stored = await this.review(review.site, review.period);
+      if (stored && stored.version === expectedVersion) return { outcome: 'full' };
+      const trail = await this.reviewTrail(review.site, review.period);
+      return {
+        outcome: 'conflict',
+        ...(stored ? { review: stored } : {}),
+        since: trail.filter((record) => record.version > expectedVersion),
+      };
+    }
+  }
+
   private async queryAll(input: Omit<QueryCommandInput, 'TableName'>): Promise<Item[]> {
     const items: Item[] = [];
     let start: Record<string, unknown> | undefined;
@@ -558,6 +649,16 @@ export class DynamoSubmissionStore implements SubmissionStore {
 function submissionKey(submissionId: string) {
   return { pk: `SUBMISSION#${submissionId}`, sk: 'SUBMISSION' };
 }
+
+function reviewKey(site: string, period: string) {
+  return { pk: `PERIOD#${period}`, sk: `REVIEW#${site}` };
+}
+
+/**
+ * An item holds at most 400 KB: the trail stops short of it (with the review beside it). A query
+ * or reply is at most 2,000 characters, so this is well over a hundred actions on one quarter.
+ */
+const MAX_TRAIL_BYTES = 350_000;
 
 function noticeKey(notice: NoticeKey) {
   return { pk: `PERIOD#${notice.period}`, sk: `NOTICE#${notice.kind}#${notice.about}` };

@@ -54,6 +54,11 @@ const COMMANDS: Record<string, CommandEntry> = {
     summary: "List a site's submissions: when each arrived, its result, and whether its email was sent.",
     load: async () => (await import('./stack-commands.js')).submissionsCommand,
   },
+  review: {
+    summary:
+      "Show a site-quarter's review (awaiting review, queried, signed off) and who did what, when and why.",
+    load: async () => (await import('./review-command.js')).reviewCommand,
+  },
   summary: {
     summary: 'Write the programme summary workbook for a quarter or a year, from the returns on the stack.',
     load: async () => (await import('./summary-command.js')).summaryCommand,

@@ -27,6 +27,9 @@ export const portalSettingsSchema = z.object({
   /** Secrets Manager secret whose value seals the session cookies. */
   SESSION_SECRET_ARN: name,
   MAX_UPLOAD_MB: z.coerce.number().positive().default(10),
+  /** The verified address query emails come from (the same sender as the feedback). */
+  SENDER_EMAIL: z.email(),
+  SES_CONFIGURATION_SET: name.optional(),
   TEMPLATES_DIR: name.optional(),
 });
 

@@ -8,6 +8,7 @@
  * | submission        | SUBMISSION#{id}    | SUBMISSION       | SITE#{site} / SUBMISSION#{period}#{received} | YEAR#{year} / SUBMISSION#{period}#{site}#{received} |
  * | current return    | PERIOD#{period}    | CURRENT#{site}   | SITE#{site} / CURRENT#{period}               | YEAR#{year} / CURRENT#{period}#{site}        |
  * | period aggregate  | PERIOD#{period}    | AGGREGATE#{kind} | –                                            | –                                            |
+ * | review (+ trail)  | PERIOD#{period}    | REVIEW#{site}    | –                                            | REVIEWS#{year} / {period}#{site}             |
  *
  * Access patterns: a submission by ID (get); every site's current return for a
  * quarter, values included (one query on pk); a site's submissions, for one

@@ -66,6 +66,13 @@ export interface FeedbackContext {
         readonly kind: 'now-current';
         readonly replacedReceivedAt?: string;
         readonly replacedFileName?: string;
+        /** The quarter was queried: this file answers the query and goes back for review. */
+        readonly answersQuery?: boolean;
+      }
+    | {
+        /** The quarter was signed off: this file waits for the funder to accept it. */
+        readonly kind: 'proposed-revision';
+        readonly signedOffAt?: string;
       }
     | {
         readonly kind: 'older-than-current';
@@ -187,6 +194,18 @@ function buildBlocks(context: FeedbackContext, period: Period | undefined): Bloc
           text: `It replaces ${earlierFile(effect.replacedFileName, effect.replacedReceivedAt)}, which we keep on record.`,
         });
       }
+      if (effect.answersQuery) {
+        blocks.push({
+          kind: 'paragraph',
+          text: `Thank you for answering the funder’s question about your ${quarter} return: this file goes back to them for review, and you will hear if they need anything more.`,
+        });
+      }
+      break;
+    case 'proposed-revision':
+      blocks.push({
+        kind: 'paragraph',
+        text: `Your ${quarter} return was already signed off by the funder${effect.signedOffAt ? ` on ${ukDate(effect.signedOffAt)}` : ''}, so this file does not replace it yet: it waits as a proposed revision until the funder accepts it. Until then the signed-off return stands and the programme figures are unchanged. You do not need to do anything more; if the change is urgent, tell ${programme.helpEmail}.`,
+      });
       break;
     case 'older-than-current':
       blocks.push({
@@ -240,6 +259,11 @@ function buildBlocks(context: FeedbackContext, period: Period | undefined): Bloc
         fatal.length > 0
           ? `Please put it right as described above and ${sendAgain}. Start from your partnership’s template if you can.`
           : `Please correct the cells listed, save the workbook, and ${sendAgain}. Your corrected file replaces this one.`,
+    });
+  } else if (effect.kind === 'proposed-revision') {
+    blocks.push({
+      kind: 'paragraph',
+      text: 'Nothing more is needed from you. The funder will look at this revision and either accept it, when it becomes your return for the quarter, or keep the signed-off return; either way it stays on record.',
     });
   } else if (report.counts.unexplainedWarnings > 0) {
     blocks.push({

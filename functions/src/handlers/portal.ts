@@ -5,12 +5,14 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoSubmissionStore } from '../adapters/dynamodb-submission-store.js';
 import { createLogger, powertoolsLog } from '../adapters/powertools-observability.js';
 import { S3PortalFiles } from '../adapters/s3-portal-files.js';
 import { S3PresignedUploads } from '../adapters/s3-presigned-upload.js';
 import { readSecret } from '../adapters/secrets-manager-secret.js';
+import { SesMailer } from '../adapters/ses-mailer.js';
 import { portalSettingsSchema } from '../config/portal-settings.js';
 import { parseSettings } from '../config/settings.js';
 import { accessTokenVerifier } from '../portal/access-token.js';
@@ -26,12 +28,18 @@ const s3 = new S3Client({
 });
 const secret = await readSecret(new SecretsManagerClient({}), settings.SESSION_SECRET_ARN);
 
+const store = new DynamoSubmissionStore(
+  DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }),
+  settings.TABLE_NAME,
+);
+
 export const handler = createPortalHandler({
   reference: referenceForSettings(settings),
-  records: new DynamoSubmissionStore(
-    DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }),
-    settings.TABLE_NAME,
-  ),
+  records: store,
+  reviews: {
+    store,
+    mailer: new SesMailer(new SESv2Client({}), settings.SENDER_EMAIL, settings.SES_CONFIGURATION_SET),
+  },
   files: new S3PortalFiles(s3, settings.BUCKET_NAME),
   uploads: new S3PresignedUploads(s3, settings.BUCKET_NAME),
   signIn: openIdSignIn({

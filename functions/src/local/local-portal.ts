@@ -16,11 +16,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { getRequestListener } from '@hono/node-server';
 import { DynamoSubmissionStore } from '../adapters/dynamodb-submission-store.js';
 import { S3PortalFiles } from '../adapters/s3-portal-files.js';
 import { S3PresignedUploads } from '../adapters/s3-presigned-upload.js';
+import { SesMailer } from '../adapters/ses-mailer.js';
 import { accessTokenVerifier } from '../portal/access-token.js';
 import { createPortal, type PortalRoute } from '../portal/app.js';
 import { openIdSignIn } from '../portal/sign-in.js';
@@ -40,7 +42,9 @@ export interface LocalPortalOptions {
   readonly log: Log;
   readonly bucket: string;
   readonly table: string;
-  readonly endpoints: { readonly s3: string; readonly dynamodb: string };
+  readonly endpoints: { readonly s3: string; readonly dynamodb: string; readonly ses: string };
+  /** The address query emails come from (the local stack's sender). */
+  readonly sender: string;
   readonly ports: { readonly portal: number; readonly signIn: number; readonly uploads: number };
   readonly accessTokenSeconds?: number;
   readonly maxUploadBytes?: number;
@@ -126,14 +130,23 @@ export async function startLocalPortal(options: LocalPortalOptions): Promise<Loc
     });
     stops.push(async () => dynamodb.destroy());
 
+    const ses = new SESv2Client({
+      endpoint: options.endpoints.ses,
+      region: REGION,
+      credentials: CREDENTIALS,
+    });
+    stops.push(async () => ses.destroy());
+
     const sessionKey = new Uint8Array(randomBytes(32));
     const clock = options.clock ?? (() => new Date());
+    const store = new DynamoSubmissionStore(
+      DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } }),
+      options.table,
+    );
     const { app, routes } = createPortal({
       reference: options.reference,
-      records: new DynamoSubmissionStore(
-        DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } }),
-        options.table,
-      ),
+      records: store,
+      reviews: { store, mailer: new SesMailer(ses, options.sender) },
       files: new S3PortalFiles(s3, options.bucket, browserS3),
       uploads: new S3PresignedUploads(browserS3, options.bucket, clock),
       signIn: openIdSignIn({
@@ -183,7 +196,8 @@ export async function startPortalBesideStack(
   stack: {
     readonly bucket: string;
     readonly table: string;
-    readonly endpoints: { readonly s3: string; readonly dynamodb: string };
+    readonly endpoints: { readonly s3: string; readonly dynamodb: string; readonly ses: string };
+    readonly sender: string;
   },
   reference: ReferenceData,
   log: Log,
@@ -194,6 +208,7 @@ export async function startPortalBesideStack(
     bucket: stack.bucket,
     table: stack.table,
     endpoints: stack.endpoints,
+    sender: stack.sender,
     ports: {
       portal: portFrom('LOCAL_PORTAL_PORT', LOCAL_PORTAL_PORTS.portal),
       signIn: portFrom('LOCAL_SIGN_IN_PORT', LOCAL_PORTAL_PORTS.signIn),

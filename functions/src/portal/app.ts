@@ -14,7 +14,9 @@ import { type Context, Hono } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { formatYear, parseYear, periodContaining, today as todayOf } from '../programme/periods.js';
 import type { ReferenceData } from '../reference/reference-data.js';
-import type { Log } from '../submissions/ports.js';
+import type { ReviewAction } from '../returns/review.js';
+import type { Log, Mailer } from '../submissions/ports.js';
+import type { ReviewStore } from '../submissions/review-return.js';
 import type { AccessTokenVerifier } from './access-token.js';
 import { portalAssets } from './assets.js';
 import { NotFound } from './authorise.js';
@@ -32,6 +34,7 @@ import {
 import { page } from './pages/layout.js';
 import {
   checkingPage,
+  type ReviewForms,
   releasesPage,
   submissionPage,
   submissionPath,
@@ -57,7 +60,7 @@ import type { SignIn } from './sign-in.js';
 import { staffOverview } from './staff-overview.js';
 import { blankTemplate, templateChoices, templateWithLastFigures } from './templates.js';
 import { type PortalSettings, prepareUpload, uploadProgress, XLSX_TYPE } from './uploads.js';
-import { submissionDownload, viewSubmission } from './view-submission.js';
+import { findSubmission, submissionDownload, viewSubmission } from './view-submission.js';
 import { yourReturns } from './your-returns.js';
 
 export interface PortalDeps {
@@ -72,7 +75,25 @@ export interface PortalDeps {
   readonly settings: PortalSettings;
   readonly log: Log;
   readonly clock: () => Date;
+  /** Sign-off and queries: the table with write access to reviews and current returns, and email. */
+  readonly reviews?: { readonly store: ReviewStore; readonly mailer: Mailer };
 }
+
+/** The actions a staff review form may post; a reply has its own route. */
+const STAFF_REVIEW_ACTIONS = ['sign-off', 'query', 'reopen', 'accept-revision', 'decline-revision'] as const;
+
+/** What the page says after an action that worked. */
+const REVIEW_DONE: Record<string, string> = {
+  'sign-off': 'Signed off. The return is now locked: a later upload waits as a proposed revision.',
+  query: 'Query sent to the site and shown on this page.',
+  'query-unsent':
+    'The query is recorded and shown on this page, but the email to the site could not be sent: please tell them directly.',
+  reply: 'Thank you: your reply is recorded and shown to the funder.',
+  reopen: 'Reopened: the return is awaiting review again.',
+  'accept-revision':
+    'Revision accepted: it is now the current return, and the programme figures will be recomputed.',
+  'decline-revision': 'Revision declined: the signed-off return stands.',
+};
 
 /**
  * Who a route is for. `records` routes serve one record (a submission) to its
@@ -108,6 +129,23 @@ function workbookDownload(c: PortalContext, workbook: { fileName: string; bytes:
     `attachment; filename="${workbook.fileName.replace(/[^\x20-\x7e]|"/g, '_')}"`,
   );
   return c.body(new Uint8Array(workbook.bytes));
+}
+
+/** The action as the model takes it: the form's one text box is the message, reason or note. */
+function reviewActionOf(kind: ReviewAction['kind'], text: string): ReviewAction {
+  switch (kind) {
+    case 'query':
+    case 'reply':
+      return { kind, message: text };
+    case 'reopen':
+    case 'decline-revision':
+      return { kind, reason: text };
+    case 'sign-off':
+    case 'accept-revision':
+      return { kind, ...(text.trim() ? { note: text } : {}) };
+    default:
+      return kind satisfies never;
+  }
 }
 
 function param(c: PortalContext, name: string): string {
@@ -392,12 +430,28 @@ export function createPortal(deps: PortalDeps): {
             ? await prepareUpload(data, settings, principal.site, principal.displayName)
             : undefined;
         if (correction) c.set('formTargets', [new URL(correction.url).origin]);
+        const done = REVIEW_DONE[c.req.query('done') ?? ''];
         return render(
           c,
           `${view.periodTitle} return`,
-          submissionPage(view, correction, settings.maxUploadBytes),
+          submissionPage(view, correction, settings.maxUploadBytes, {
+            csrf: c.get('session')?.csrf ?? '',
+            ...(done ? { done } : {}),
+          }),
         );
       },
+    },
+    {
+      method: 'POST',
+      path: '/returns/:period/submissions/:submissionId/review',
+      audience: 'staff',
+      handle: (c) => actOnReview(c, 'staff'),
+    },
+    {
+      method: 'POST',
+      path: '/returns/:period/submissions/:submissionId/reply',
+      audience: 'site',
+      handle: (c) => actOnReview(c, 'site'),
     },
     ...(['annotated', 'original'] as const).map(
       (which): PortalRoute => ({
@@ -483,6 +537,65 @@ export function createPortal(deps: PortalDeps): {
     },
   ];
 
+  /**
+   * A review action from the submission page. The site is the submission's own (read through
+   * PortalData, so another site's ID is 404), never the form's. A refusal shows the page again
+   * with the reason and the text as typed, so nothing is lost; a stale page is 409.
+   */
+  const actOnReview = async (c: PortalContext, who: 'staff' | 'site'): Promise<Response> => {
+    const data = c.get('data');
+    const periodPath = param(c, 'period');
+    const submission = await findSubmission(data, periodPath, param(c, 'submissionId'));
+    const form = await c.req.parseBody();
+    const field = (name: string) => (typeof form[name] === 'string' ? (form[name] as string) : undefined);
+    const text = field('text') ?? '';
+    const kind = who === 'site' ? 'reply' : field('action');
+    const version = Number(field('version'));
+    const again = async (action: ReviewAction['kind'], message: string, status: number) => {
+      const view = await viewSubmission(data, reference, periodPath, submission.submissionId);
+      const forms: ReviewForms = {
+        csrf: c.get('session')?.csrf ?? '',
+        problem: { action, message, text },
+      };
+      return render(
+        c,
+        `${view.periodTitle} return`,
+        submissionPage(view, undefined, settings.maxUploadBytes, forms),
+        status,
+      );
+    };
+    if (
+      !kind ||
+      (kind !== 'reply' && !(STAFF_REVIEW_ACTIONS as readonly string[]).includes(kind)) ||
+      !Number.isInteger(version) ||
+      version < 0 ||
+      !submission.period
+    ) {
+      return again(
+        (kind as ReviewAction['kind']) ?? 'sign-off',
+        'This form was incomplete. Reload the page and try again.',
+        400,
+      );
+    }
+    const action = reviewActionOf(kind as ReviewAction['kind'], text);
+    const outcome = await data.actOnReview({
+      site: submission.site,
+      period: submission.period,
+      submissionId: submission.submissionId,
+      expectedVersion: version,
+      action,
+    });
+    if (outcome.outcome === 'refused') {
+      return again(action.kind, outcome.message, outcome.code === 'conflict' ? 409 : 400);
+    }
+    const done = action.kind === 'query' && outcome.email === 'failed' ? 'query-unsent' : action.kind;
+    // After accepting a revision, its own page: it is now the current return.
+    return redirect(
+      c,
+      `${submissionPath(submission.period, outcome.review.submissionId)}?done=${done}#review`,
+    );
+  };
+
   const startSession = async (c: PortalContext, session: Session, refreshToken?: string) => {
     setCookie(c, cookies.session, await seal(deps.sessionKey, 'session', session, SESSION_SECONDS), {
       ...cookieOptions,
@@ -556,7 +669,18 @@ export function createPortal(deps: PortalDeps): {
       }
     }
     if (principal) c.set('principal', principal);
-    c.set('data', new PortalData(principal, deps.records, deps.files, deps.uploads));
+    c.set(
+      'data',
+      new PortalData(
+        principal,
+        deps.records,
+        deps.files,
+        deps.uploads,
+        deps.reviews
+          ? { ...deps.reviews, reference, log, clock: deps.clock, portalUrl: settings.portalUrl }
+          : undefined,
+      ),
+    );
     await next();
   });
 

@@ -21,7 +21,11 @@ export type AccessRequest =
   | { readonly action: 'read-object'; readonly key: string }
   | { readonly action: 'list-objects'; readonly prefix: string }
   /** Issue a form that uploads to this key. */
-  | { readonly action: 'upload-object'; readonly key: string };
+  | { readonly action: 'upload-object'; readonly key: string }
+  /** Sign off, query or reopen a site's return, or settle a proposed revision: funder staff only. */
+  | { readonly action: 'review-return'; readonly site: string }
+  /** Answer a query on a site's return: that site's own people only. */
+  | { readonly action: 'reply-to-query'; readonly site: string };
 
 /** Shown to the person as the 404 page; never says whether the thing exists. */
 export class NotFound extends ReturnsError {
@@ -83,6 +87,10 @@ export function authorise(principal: Principal | undefined, request: AccessReque
       const upload = UPLOAD_KEY.exec(request.key);
       return upload !== null && ownSite(upload[1]);
     }
+    case 'review-return':
+      return staff;
+    case 'reply-to-query':
+      return ownSite(request.site);
     default:
       return false;
   }

@@ -4,7 +4,14 @@
  * or the bucket, and a refusal is NotFound. Use cases take a PortalData, so a
  * page cannot reach storage except through the one decision.
  */
-import type { Submission } from '../returns/submission.js';
+import type { AuditRecord, Review } from '../returns/review.js';
+import type { CurrentReturn, Submission } from '../returns/submission.js';
+import {
+  type ReviewOutcome,
+  type ReviewRequest,
+  type ReviewReturnDeps,
+  reviewReturn,
+} from '../submissions/review-return.js';
 import type { ValidationReport } from '../validation/report.js';
 import { reportSchema } from '../validation/report.js';
 import { type AccessRequest, NotFound, requireAccess } from './authorise.js';
@@ -29,6 +36,8 @@ export class PortalData {
     private readonly records: PortalRecords,
     private readonly files: PortalFiles,
     private readonly uploads: UploadForms,
+    /** The review use case's dependencies (the table with write access, the mailer); absent, no reviews. */
+    private readonly reviews?: ReviewReturnDeps,
   ) {}
 
   private check(request: AccessRequest): void {
@@ -73,6 +82,52 @@ export class PortalData {
   async signDownload(key: string, fileName: string, expiresInSeconds: number): Promise<string> {
     this.check({ action: 'read-object', key });
     return this.files.signDownload(key, fileName, expiresInSeconds);
+  }
+
+  /** A site-quarter's review, its audit trail and current return: whoever may read the site's records. */
+  async reviewOf(
+    site: string,
+    period: string,
+  ): Promise<{ review?: Review; trail: AuditRecord[]; current?: CurrentReturn } | undefined> {
+    this.check({ action: 'read-records', site });
+    if (!this.reviews) return undefined;
+    const { store } = this.reviews;
+    const [review, trail, current] = await Promise.all([
+      store.review(site, period),
+      store.reviewTrail(site, period),
+      store.currentReturn(site, period),
+    ]);
+    return { ...(review ? { review } : {}), trail, ...(current ? { current } : {}) };
+  }
+
+  /** One site's reviews for a year (its own page of returns): the year's reviews, kept to that site. */
+  async siteReviews(site: string, year: string): Promise<Review[]> {
+    this.check({ action: 'read-records', site });
+    if (!this.reviews) return [];
+    return (await this.reviews.store.yearReviews(year)).filter((review) => review.site === site);
+  }
+
+  /** Every review of a year, for the completeness grid: staff only. */
+  async yearReviews(year: string): Promise<Review[]> {
+    this.check({ action: 'read-programme-records' });
+    return this.reviews ? this.reviews.store.yearReviews(year) : [];
+  }
+
+  /** Acts on a review as the signed-in person: staff's actions, or a site's reply to its own query. */
+  async actOnReview(request: Omit<ReviewRequest, 'actor'>): Promise<ReviewOutcome> {
+    const reply = request.action.kind === 'reply';
+    this.check({ action: reply ? 'reply-to-query' : 'review-return', site: request.site });
+    const principal = this.principal;
+    if (!this.reviews || !principal || principal.kind === 'no-access') throw new NotFound();
+    return reviewReturn(this.reviews, {
+      ...request,
+      actor: {
+        id: principal.username,
+        name: principal.displayName,
+        role: principal.kind,
+        ...(principal.kind === 'site' ? { site: principal.site } : {}),
+      },
+    });
   }
 
   async uploadForm(request: UploadFormRequest): Promise<UploadForm> {

@@ -10,6 +10,15 @@
  */
 import { describePeriod, parsePeriod } from '../programme/periods.js';
 import type { ReferenceData } from '../reference/reference-data.js';
+import {
+  type AuditRecord,
+  allowedActions,
+  REVIEW_STATE_LABELS,
+  type Review,
+  type ReviewAction,
+  type ReviewState,
+  startReview,
+} from '../returns/review.js';
 import type { Submission } from '../returns/submission.js';
 import type { ValidationReport } from '../validation/report.js';
 import { NotFound } from './authorise.js';
@@ -36,6 +45,30 @@ export interface SubmissionView {
   readonly checksNotRun: ValidationReport['checksNotRun'];
   readonly canDownloadAnnotated: boolean;
   readonly canDownloadOriginal: boolean;
+  /** The quarter's review, when this file is (or was, or may become) the accepted return. */
+  readonly review?: ReviewPanel;
+}
+
+/** What the submission page shows of the quarter's review, and what the person may do. */
+export interface ReviewPanel {
+  readonly state: ReviewState;
+  /** In words, for this file: "signed off", "queried", "awaiting review", or why it is not under review. */
+  readonly summary: string;
+  readonly version: number;
+  /** This file is the quarter's current return (the one the review is about). */
+  readonly isCurrent: boolean;
+  /** This file waits as a proposed revision of a signed-off quarter. */
+  readonly isProposed: boolean;
+  readonly currentSubmissionId?: string;
+  readonly query?: Review['query'];
+  readonly signedOff?: Review['signedOff'];
+  readonly proposedRevision?: Review['proposedRevision'];
+  /** Every action on the quarter, newest first. */
+  readonly trail: readonly AuditRecord[];
+  /** The forms to offer this person on this page. */
+  readonly actions: readonly ReviewAction['kind'][];
+  /** Unexplained warnings on the current return: staff must say why they sign it off anyway. */
+  readonly unexplainedWarnings: number;
 }
 
 export function periodPathOf(submission: Submission): string {
@@ -64,6 +97,7 @@ export async function viewSubmission(
   const parsed = submission.period ? parsePeriod(submission.period) : undefined;
   const findings = report.findings;
   const uploadedBy = uploaderOf(submission) ?? (await uploaderFromObject(data, submission));
+  const review = await reviewPanel(data, submission);
   return {
     submission,
     siteName: reference.sites.find(submission.site)?.name ?? submission.site,
@@ -79,6 +113,60 @@ export async function viewSubmission(
     canDownloadAnnotated: submission.annotatedKey !== undefined,
     // A file over the size cap was never kept; every other file was archived as sent.
     canDownloadOriginal: report.file.sha256 !== undefined,
+    ...(review ? { review } : {}),
+  };
+}
+
+async function reviewPanel(data: PortalData, submission: Submission): Promise<ReviewPanel | undefined> {
+  if (!submission.period || submission.status === 'rejected') return undefined;
+  const found = await data.reviewOf(submission.site, submission.period);
+  if (!found?.current) return undefined;
+  const { current, trail } = found;
+  const review = found.review ?? startReview(submission.site, submission.period, current.submissionId);
+  const isCurrent = review.submissionId === submission.submissionId;
+  const isProposed = review.proposedRevision?.submissionId === submission.submissionId;
+  const principal = data.principal;
+  const actor =
+    principal?.kind === 'staff'
+      ? ({ id: principal.username, name: principal.displayName, role: 'staff' } as const)
+      : principal?.kind === 'site'
+        ? ({
+            id: principal.username,
+            name: principal.displayName,
+            role: 'site',
+            site: principal.site,
+          } as const)
+        : undefined;
+  const possible = actor ? allowedActions(review, actor) : [];
+  // Settling a revision is offered on either file's page; everything else only on the current return's.
+  const actions = possible.filter((kind) =>
+    kind === 'accept-revision' || kind === 'decline-revision' ? isCurrent || isProposed : isCurrent,
+  );
+  const state = REVIEW_STATE_LABELS[review.state];
+  const summary = isCurrent
+    ? review.state === 'signed-off'
+      ? review.proposedRevision
+        ? 'Signed off; a later file waits as a proposed revision'
+        : 'Signed off'
+      : review.state === 'queried'
+        ? 'Queried by the funder'
+        : 'Accepted, awaiting the funder’s review'
+    : isProposed
+      ? 'Proposed revision: waiting for the funder to accept it'
+      : `Not under review: another file is the current return (${state})`;
+  return {
+    state: review.state,
+    summary,
+    version: review.version,
+    isCurrent,
+    isProposed,
+    currentSubmissionId: current.submissionId,
+    ...(review.query ? { query: review.query } : {}),
+    ...(review.signedOff ? { signedOff: review.signedOff } : {}),
+    ...(review.proposedRevision ? { proposedRevision: review.proposedRevision } : {}),
+    trail: [...trail].reverse(),
+    actions,
+    unexplainedWarnings: current.counts.unexplainedWarnings,
   };
 }
 

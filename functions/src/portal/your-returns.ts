@@ -19,6 +19,7 @@ import {
   today as todayOf,
 } from '../programme/periods.js';
 import type { ReferenceData } from '../reference/reference-data.js';
+import type { Review } from '../returns/review.js';
 import type { Submission } from '../returns/submission.js';
 import type { PortalData } from './portal-data.js';
 
@@ -43,6 +44,8 @@ export interface QuarterStatus {
   readonly tone: Tone;
   /** A sentence saying what to do next, when there is something to do. */
   readonly next?: string;
+  /** The funder's review of the quarter's return, in words, once there is one. */
+  readonly review?: string;
   readonly sent: readonly SentFile[];
 }
 
@@ -88,12 +91,17 @@ export async function yourReturns(
 ): Promise<YourReturns> {
   const submissions = await data.siteSubmissions(site);
   const year = formatYear(startYear);
+  const reviews = await data.siteReviews(site, year);
+  const reviewOf = (period: string | undefined) => reviews.find((review) => review.period === period);
   const periods = quartersOfYear(startYear).filter((period) => reference.programme.includes(period));
-  const current = submissions.flatMap((submission) =>
-    submission.period && (submission.status === 'accepted' || submission.status === 'accepted-with-warnings')
-      ? [currentOf(submission)]
-      : [],
-  );
+  // Once staff have acted on a quarter, its review names the current return: a later file for a
+  // signed-off quarter waits (a proposed revision) or was declined, and is not current.
+  const current = submissions.flatMap((submission) => {
+    const review = reviewOf(submission.period);
+    const accepted = submission.status === 'accepted' || submission.status === 'accepted-with-warnings';
+    if (!submission.period || !accepted) return [];
+    return !review || review.submissionId === submission.submissionId ? [currentOf(submission)] : [];
+  });
   const cells = completeness({
     sites: [site],
     periods,
@@ -114,14 +122,17 @@ export async function yourReturns(
         receivedAt: submission.receivedAt,
         ...(uploaderOf(submission) ? { uploadedBy: uploaderOf(submission) as string } : {}),
         ...submissionOutcome(submission),
+        ...heldBack(submission, reviewOf(cell.period)),
         current: submission.submissionId === cell.submissionId,
       }));
+    const review = reviewOf(cell.period);
     return {
       period: cell.period,
       title: describePeriod(period),
       months: periodMonths(period),
       dueDate: cell.dueDate,
       ...statusWords(cell, periodEnd(period), today),
+      ...(review && review.submissionId === cell.submissionId ? { review: REVIEW_WORDS[review.state] } : {}),
       sent,
     };
   });
@@ -140,6 +151,27 @@ export async function yourReturns(
       return match ? [{ uploadId: match[1] as string, receivedAt: upload.lastModified }] : [];
     });
   return { site, year, quarters, checking };
+}
+
+/** What the funder's review says of the quarter, beside its status. */
+const REVIEW_WORDS: Record<Review['state'], string> = {
+  'awaiting-review': 'Awaiting the funder’s review',
+  queried: 'The funder has a question: open the return to see it and reply',
+  'signed-off': 'Signed off by the funder',
+};
+
+/** An accepted file the review holds back: waiting as a proposed revision, or not taken up. */
+function heldBack(
+  submission: Submission,
+  review: Review | undefined,
+): { outcome: string; tone: Tone } | Record<string, never> {
+  const accepted = submission.status === 'accepted' || submission.status === 'accepted-with-warnings';
+  if (!review || !accepted || review.submissionId === submission.submissionId) return {};
+  if (review.proposedRevision?.submissionId === submission.submissionId)
+    return { outcome: 'Accepted, waiting for the funder to take it as a revision', tone: 'blue' };
+  return submission.receivedAt > (review.signedOff?.at ?? '')
+    ? { outcome: 'Accepted, not taken up: the signed-off return stands', tone: 'grey' }
+    : {};
 }
 
 function statusWords(

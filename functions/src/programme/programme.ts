@@ -29,6 +29,13 @@ const remindersSchema = z.strictObject({
 
 export type ReminderSettings = z.infer<typeof remindersSchema>;
 
+/** How releases are made: with `signedOffOnly`, only returns funder staff have signed off are published. */
+const releasesSchema = z.strictObject({
+  signedOffOnly: z.boolean().default(false),
+});
+
+export type ReleaseSettings = z.infer<typeof releasesSchema>;
+
 const programmeSchema = z.strictObject({
   name: z.string().min(1),
   funder: z.string().min(1),
@@ -38,6 +45,7 @@ const programmeSchema = z.strictObject({
     .url({ protocol: /^https?$/, message: 'should be a web address like https://returns.example' })
     .optional(),
   reminders: remindersSchema.optional(),
+  releases: releasesSchema.optional(),
   firstYear: z
     .string()
     .refine((text) => 'startYear' in parseYear(text), 'should be a financial year like 2025-26'),
@@ -63,6 +71,8 @@ export class Programme {
   readonly portalUrl: string | undefined;
   /** Reminder timing; without a `reminders` block the digest goes to the help address. */
   readonly reminders: ReminderSettings;
+  /** Release settings; without a `releases` block every accepted return is used. */
+  readonly releases: ReleaseSettings;
 
   /**
    * The same programme with the portal's address set: the deployed and local stacks know
@@ -78,6 +88,7 @@ export class Programme {
     this.helpEmail = settings.helpEmail;
     this.portalUrl = settings.portalUrl;
     this.reminders = settings.reminders ?? remindersSchema.parse({ staffEmails: [settings.helpEmail] });
+    this.releases = settings.releases ?? releasesSchema.parse({});
     const first = parseYear(settings.firstYear) as { startYear: number };
     this.firstPeriod = { startYear: first.startYear, quarter: 1 };
     this.lastPeriod = { startYear: first.startYear + settings.years - 1, quarter: 4 };

@@ -168,6 +168,14 @@ export async function effectNow(
           }
         : {}),
     };
+  if (current && current.submissionId !== submission.submissionId && submission.period) {
+    const review = await store.review(submission.site, submission.period);
+    if (review?.proposedRevision?.submissionId === submission.submissionId)
+      return {
+        kind: 'proposed-revision',
+        ...(review.signedOff ? { signedOffAt: review.signedOff.at } : {}),
+      };
+  }
   if (current && current.submissionId !== submission.submissionId)
     return {
       kind: 'older-than-current',

@@ -7,6 +7,7 @@
  */
 import type { FeedbackEmail } from '../feedback/feedback-email.js';
 import type { ReleaseRecord } from '../publication/release.js';
+import type { AuditRecord, Review } from '../returns/review.js';
 import type {
   CurrentReturn,
   EmailState,
@@ -167,10 +168,31 @@ export interface SubmissionStore {
   markAggregated(period: string, request: number): Promise<void>;
   aggregationRequests(): Promise<AggregationRequest[]>;
 
+  /** A site-quarter's review; undefined until someone first acts on it (then: awaiting review, version 0). */
+  review(site: string, period: string): Promise<Review | undefined>;
+  /** Every review of a financial year (`2025-26`), without their trails: one query, for completeness. */
+  yearReviews(year: string): Promise<Review[]>;
+  /** A site-quarter's audit trail, oldest first. */
+  reviewTrail(site: string, period: string): Promise<AuditRecord[]>;
+  /**
+   * Writes a review and its audit record together, only if the stored review is still at
+   * `expectedVersion` (0: none stored yet). A lost race returns what is stored now and the
+   * actions recorded since, so the caller can say who did what.
+   */
+  writeReview(review: Review, audit: AuditRecord, expectedVersion: number): Promise<ReviewWrite>;
+
   /** Where the sweep's walk through incoming/ continues next run (undefined: from the start). */
   sweepCursor(): Promise<string | undefined>;
   setSweepCursor(afterKey: string | undefined): Promise<void>;
 }
+
+/** What writing a review decision did. */
+export type ReviewWrite =
+  | { readonly outcome: 'written'; readonly review: Review }
+  /** Someone else wrote first: the review as it stands and what was recorded after the version expected. */
+  | { readonly outcome: 'conflict'; readonly review?: Review; readonly since: readonly AuditRecord[] }
+  /** The quarter's record holds as much as one item can: nothing was written. */
+  | { readonly outcome: 'full' };
 
 /** A receipt's identity: the key and the object's content hash (the same key may be uploaded again). */
 export function receiptId(key: string, etag?: string): string {

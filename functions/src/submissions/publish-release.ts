@@ -42,12 +42,13 @@ import {
   usedSubmissions,
 } from '../publication/release.js';
 import type { ReferenceData } from '../reference/reference-data.js';
+import { usableForRelease } from '../returns/review.js';
 import { publishedCsv, writePublishedWorkbook } from '../summaries/write-published.js';
 import { toAccepted } from './aggregate-period.js';
 import type { Log, ReleaseStore, ReturnFiles, SubmissionStore } from './ports.js';
 
 export interface PublishReleaseDeps {
-  readonly store: Pick<SubmissionStore, 'yearOverview'>;
+  readonly store: Pick<SubmissionStore, 'yearOverview' | 'yearReviews'>;
   readonly files: ReturnFiles;
   readonly releases: ReleaseStore;
   readonly reference: ReferenceData;
@@ -59,7 +60,13 @@ export type PublishRequest =
   | { readonly period: string; readonly publishedBy: string }
   | { readonly year: string; readonly publishedBy: string };
 
-export type RefusalReason = 'bad-period' | 'not-started' | 'no-returns' | 'unchanged' | 'audit';
+export type RefusalReason =
+  | 'bad-period'
+  | 'not-started'
+  | 'no-returns'
+  | 'not-signed-off'
+  | 'unchanged'
+  | 'audit';
 
 export type PublishOutcome =
   | { readonly outcome: 'published'; readonly release: ReleaseRecord; readonly message: string }
@@ -134,13 +141,33 @@ export async function publishRelease(
   const ofScope = returns.filter(
     (entry) => entry.period.quarter <= last.quarter && entry.period.startYear === target.startYear,
   );
-  const ofLast = ofScope.filter((entry) => entry.period.quarter === last.quarter);
-  if ((scope === 'quarter' ? ofLast : ofScope).length === 0) {
+  const accepted = ofScope.filter((entry) => scope === 'year' || entry.period.quarter === last.quarter);
+  if (accepted.length === 0) {
     return {
       outcome: 'refused',
       reason: 'no-returns',
       message: `There are no accepted returns for ${scope === 'quarter' ? describePeriod(last) : `${year} so far`}, so there is nothing to publish. Nothing was published.`,
     };
+  }
+  const { signedOffOnly } = reference.programme.releases;
+  if (signedOffOnly) {
+    // Only a return whose review is signed off, and about this very file, may leave the funder.
+    const reviews = await deps.store.yearReviews(year);
+    const usable = (entry: AcceptedReturn) => {
+      const review = reviews.find(
+        (candidate) => candidate.site === entry.site && candidate.period === formatPeriod(entry.period),
+      );
+      return usableForRelease(review, true) && review?.submissionId === entry.submissionId;
+    };
+    const signedOff = ofScope.filter(usable);
+    if (!signedOff.some((entry) => scope === 'year' || entry.period.quarter === last.quarter)) {
+      return {
+        outcome: 'refused',
+        reason: 'not-signed-off',
+        message: `The programme publishes only signed-off returns (releases: signedOffOnly in programme.yaml), and none of the ${accepted.length} accepted ${accepted.length === 1 ? 'return' : 'returns'} for ${scope === 'quarter' ? describePeriod(last) : `${year} so far`} is signed off yet. Sign them off on each return's page on the portal first. Nothing was published.`,
+      };
+    }
+    ofScope.splice(0, ofScope.length, ...signedOff);
   }
 
   const summary = summarise({
@@ -226,7 +253,17 @@ export async function publishRelease(
     generatedAt: now,
     benchmarks: reference.benchmarks,
     published: prepared.published,
-    release: { number, publishedBy: request.publishedBy, changes: prepared.changes },
+    release: {
+      number,
+      publishedBy: request.publishedBy,
+      changes: prepared.changes,
+      ...(signedOffOnly
+        ? {
+            basis:
+              'Only returns signed off by funder staff are included: a return still awaiting review or queried is left out until it is signed off, and a later release will include it.',
+          }
+        : {}),
+    },
   } as const;
   const internal: InternalRecord = {
     version: 1,
@@ -256,7 +293,7 @@ export async function publishRelease(
   return {
     outcome: 'published',
     release: record,
-    message: `Published release ${number} of ${describeKey(key, scope)}${previous ? ` (a revision of release ${previous.number})` : ''}: ${RELEASE_KEYS.published(key, number, 'xlsx')} and .csv, from ${submissions.length} returns. The disclosure audit checked ${record.audit.quantities} protected counts against ${earlier.length === 0 ? 'no earlier releases' : `${earlier.length} earlier release${earlier.length === 1 ? '' : 's'}`}.`,
+    message: `Published release ${number} of ${describeKey(key, scope)}${previous ? ` (a revision of release ${previous.number})` : ''}: ${RELEASE_KEYS.published(key, number, 'xlsx')} and .csv, from ${submissions.length} ${signedOffOnly ? 'signed-off ' : ''}${submissions.length === 1 ? 'return' : 'returns'}. The disclosure audit checked ${record.audit.quantities} protected counts against ${earlier.length === 0 ? 'no earlier releases' : `${earlier.length} earlier release${earlier.length === 1 ? '' : 's'}`}.`,
   };
 }
 

@@ -27,6 +27,13 @@ import { routeKey, UNROUTABLE_REASONS, type UnroutableReason } from '../config/u
 import { type Period, parsePeriod } from '../programme/periods.js';
 import type { Site } from '../programme/sites.js';
 import { DEFAULT_PREFLIGHT_LIMITS, type PreflightLimits } from '../reading/preflight.js';
+import {
+  type Actor,
+  type AuditRecord,
+  onUpload,
+  type Review,
+  type ReviewedSubmission,
+} from '../returns/review.js';
 import type { CurrentReturn, Submission } from '../returns/submission.js';
 import type { HistoricReturn } from '../validation/check-rules.js';
 import { reportSchema, type ValidationReport } from '../validation/report.js';
@@ -59,8 +66,11 @@ export type UploadOutcome =
   | {
       readonly outcome: 'recorded';
       readonly submission: Submission;
-      readonly current: CurrentUpdate['outcome'] | 'rejected';
+      readonly current: UploadOutcomeCurrent;
     };
+
+/** What a recorded upload did to its quarter; `proposed-revision`: the quarter is signed off, so it waits. */
+export type UploadOutcomeCurrent = CurrentUpdate['outcome'] | 'rejected' | 'proposed-revision';
 
 /** Which uploads are returns: `incoming/{SITE}/….xlsx` (see config/uploads.ts). */
 export function parseIncomingKey(key: string): { site: string; fileName: string } | undefined {
@@ -285,6 +295,18 @@ async function sentAgain(
     return duplicate();
   const report = await storedReport(deps.files, existing);
   if (report.status === 'rejected') return duplicate();
+  // Going back to an earlier file is a change like any other: a signed-off quarter holds it for staff.
+  const locked = await lockedBySignOff(
+    deps,
+    { ...existing, status: report.status, receivedAt: upload.eventTime, sequencer },
+    upload.key,
+  );
+  if (locked) {
+    log.info('an earlier file was sent again for a signed-off quarter; it waits as a proposed revision', {
+      submissionId: existing.submissionId,
+    });
+    return { outcome: 'recorded', submission: existing, current: 'proposed-revision' };
+  }
   const update = await store.offerCurrent({
     site: existing.site,
     period: existing.period,
@@ -306,6 +328,7 @@ async function sentAgain(
   }
   await store.setStatus(update.replaced.submissionId, 'superseded');
   await store.setStatus(existing.submissionId, report.status);
+  await reviewNewCurrent(deps, existing);
   await announce(deps, existing.site, existing.period, existing.submissionId, update.version);
   log.info('an earlier file was sent again and is current once more', {
     submissionId: existing.submissionId,
@@ -345,12 +368,19 @@ async function finishSubmission(
   annotatedBytes?: Buffer,
 ): Promise<UploadOutcome> {
   const { store } = deps;
-  let current: CurrentUpdate['outcome'] | 'rejected' = 'rejected';
+  let current: UploadOutcomeCurrent = 'rejected';
   let effect: Effect = {
     kind: report.findings.some((f) => f.severity === 'fatal') ? 'unreadable' : 'rejected',
   };
 
-  if (
+  const locked =
+    submission.status !== 'rejected' && submission.period
+      ? await lockedBySignOff(deps, { ...submission, status: report.status }, upload.key)
+      : undefined;
+  if (locked) {
+    current = 'proposed-revision';
+    effect = { kind: 'proposed-revision', ...(locked.signedOff ? { signedOffAt: locked.signedOff.at } : {}) };
+  } else if (
     submission.status !== 'rejected' &&
     submission.period &&
     submission.values &&
@@ -381,6 +411,7 @@ async function finishSubmission(
       if (replaced && replaced.submissionId !== submission.submissionId) {
         await store.setStatus(replaced.submissionId, 'superseded');
       }
+      const answersQuery = await reviewNewCurrent(deps, submission);
       effect =
         update.outcome === 'already-current' && submission.emailState !== 'pending'
           ? await effectNow(store, submission, report)
@@ -392,6 +423,7 @@ async function finishSubmission(
                     replacedFileName: await fileNameOf(store, replaced.submissionId),
                   }
                 : {}),
+              ...(answersQuery ? { answersQuery } : {}),
             };
       // Published on every pass that finds it current (a repeat resumes a worker that died before
       // publishing); the deduplication ID carries the version, so repeats of one version merge.
@@ -410,6 +442,131 @@ async function finishSubmission(
 
   await deliverFeedback(deps, submission, site, report, effect, annotatedBytes);
   return { outcome: 'recorded', submission, current };
+}
+
+/** Who an upload's audit record names: the person the portal signed in, or the site itself. */
+function uploader(deps: ReceiveUploadDeps, submission: Submission): Actor {
+  const siteName = deps.reference.sites.find(submission.site)?.name ?? submission.site;
+  return {
+    id: submission.uploadedBy ?? `site:${submission.site}`,
+    name: submission.uploadedBy ?? siteName,
+    role: 'site',
+    site: submission.site,
+  };
+}
+
+function asReviewed(submission: Submission): ReviewedSubmission {
+  return {
+    submissionId: submission.submissionId,
+    receivedAt: submission.receivedAt,
+    status: submission.status,
+    unexplainedWarnings: submission.counts.unexplainedWarnings,
+  };
+}
+
+/**
+ * A signed-off quarter is locked: a later accepted upload is recorded as a
+ * proposed revision (not current, the summaries unchanged) until staff accept
+ * it. Returns the review when the upload was held (now or by an earlier
+ * delivery of the same event, which records nothing twice); undefined when the
+ * upload goes the usual way.
+ */
+async function lockedBySignOff(
+  deps: ReceiveUploadDeps,
+  submission: Submission,
+  key: string,
+): Promise<Review | undefined> {
+  const { store } = deps;
+  const period = submission.period as string;
+  if (submission.status === 'rejected') return undefined;
+  // A lost race with staff reads again: at most a few rounds, each one conditional on the version.
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const review = await store.review(submission.site, period);
+    if (review?.state !== 'signed-off' || review.submissionId === submission.submissionId) return undefined;
+    if (review.proposedRevision?.submissionId === submission.submissionId) return review;
+    const current = await store.currentReturn(submission.site, period);
+    const order = orderOf(submission.receivedAt, key, submission.sequencer);
+    const later = !current || (current.order ?? `${current.receivedAt}#${current.sequencer}`) < order;
+    const effect = onUpload(
+      review,
+      { site: submission.site, period, submission: asReviewed(submission), later },
+      { actor: uploader(deps, submission), now: deps.clock().toISOString() },
+    );
+    if (effect.effect !== 'proposed-revision') return undefined;
+    const written = await store.writeReview(effect.review, effect.audit, review.version);
+    if (written.outcome === 'written') {
+      deps.log.info('the quarter is signed off: the upload waits as a proposed revision', {
+        submissionId: submission.submissionId,
+        site: submission.site,
+        period,
+      });
+      return effect.review;
+    }
+    if (written.outcome === 'full')
+      throw new Error(`the review record of ${submission.site} ${period} is full`);
+  }
+  throw new Error(`the review of ${submission.site} ${period} kept changing while an upload was recorded`);
+}
+
+/**
+ * A file that became current moves the quarter's review to it (a corrected
+ * file answers a query; it is reviewed afresh), with an audit record. A repeat
+ * finds the review already on this file and records nothing. True when the
+ * file answered an open query.
+ */
+async function reviewNewCurrent(deps: ReceiveUploadDeps, submission: Submission): Promise<boolean> {
+  const { store } = deps;
+  const period = submission.period as string;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const review = await store.review(submission.site, period);
+    if (!review || review.submissionId === submission.submissionId) return false;
+    const now = deps.clock().toISOString();
+    const actor = uploader(deps, submission);
+    const effect =
+      review.state === 'signed-off'
+        ? // Signed off between the lock check and this file becoming current: the sign-off was of the
+          // file before, so it no longer applies and the new one needs review (said in the record).
+          undefined
+        : onUpload(
+            review,
+            { site: submission.site, period, submission: asReviewed(submission), later: true },
+            { actor, now },
+          );
+    const next =
+      effect?.effect === 'becomes-current' && effect.audit
+        ? { review: effect.review, audit: effect.audit }
+        : raceAfterSignOff(review, submission, actor, now);
+    const written = await store.writeReview(next.review, next.audit, review.version);
+    if (written.outcome === 'written') return review.state === 'queried';
+    if (written.outcome === 'full')
+      throw new Error(`the review record of ${submission.site} ${period} is full`);
+  }
+  throw new Error(`the review of ${submission.site} ${period} kept changing while an upload was recorded`);
+}
+
+function raceAfterSignOff(
+  review: Review,
+  submission: Submission,
+  actor: Actor,
+  now: string,
+): { review: Review; audit: AuditRecord } {
+  const { query: _query, signedOff: _signedOff, proposedRevision: _proposed, ...base } = review;
+  const version = review.version + 1;
+  return {
+    review: { ...base, submissionId: submission.submissionId, state: 'awaiting-review', version },
+    audit: {
+      site: review.site,
+      period: review.period,
+      submissionId: submission.submissionId,
+      action: 'upload-current',
+      actor,
+      at: now,
+      text: 'This file arrived while the quarter was being signed off, so it became the current return and the sign-off (of the file before) no longer applies: it needs review.',
+      from: review.state,
+      to: 'awaiting-review',
+      version,
+    },
+  };
 }
 
 /** Asks for the quarter's recompute and tells the aggregator, with the version and request number. */

@@ -41,6 +41,8 @@ export interface PublishedReleaseNotes {
   readonly publishedBy: string;
   /** Plain sentences: what changed since the previous release and why; empty for a first release. */
   readonly changes: readonly string[];
+  /** Which returns the release may use, when the programme limits it (only signed-off returns). */
+  readonly basis?: string;
 }
 
 const PROGRAMME = 'PROGRAMME';
@@ -185,6 +187,7 @@ export async function writePublishedWorkbook(input: PublishedWorkbookInput): Pro
     ['', false],
     ['What the figures cover', true],
     ...coverageLines(input).map((line): [string, boolean] => [line, false]),
+    ...(release?.basis ? [[release.basis, false] as [string, boolean]] : []),
     ['', false],
     ['Disclosure control', true],
     [

@@ -3,11 +3,12 @@
 import { CANNOT_REPORT_POLICY } from '../../dictionary/reporting-policy.js';
 import { longDate } from '../../programme/periods.js';
 import { formatBytes } from '../../reading/refusal.js';
+import { type AuditRecord, MAX_REVIEW_TEXT, type ReviewAction } from '../../returns/review.js';
 import { html, type SafeHtml } from '../html.js';
 import type { UploadForm } from '../ports.js';
 import type { Release } from '../releases.js';
 import type { TemplateChoice } from '../templates.js';
-import type { ReportFinding, SubmissionView } from '../view-submission.js';
+import type { ReportFinding, ReviewPanel, SubmissionView } from '../view-submission.js';
 import type { YourReturns } from '../your-returns.js';
 import { tag, when } from './layout.js';
 
@@ -42,7 +43,7 @@ ${view.quarters.map(
   (quarter) => html`<tr class="govuk-table__row">
 <th scope="row" class="govuk-table__header">${quarter.title}<br><span class="govuk-body-s">${quarter.months}</span></th>
 <td class="govuk-table__cell portal-nowrap">${longDate(quarter.dueDate)}</td>
-<td class="govuk-table__cell">${tag(quarter.status, quarter.tone)}${quarter.next ? html`<p class="govuk-body-s govuk-!-margin-top-2 govuk-!-margin-bottom-0">${quarter.next}</p>` : ''}</td>
+<td class="govuk-table__cell">${tag(quarter.status, quarter.tone)}${quarter.review ? html`<p class="govuk-body-s govuk-!-margin-top-2 govuk-!-margin-bottom-0">${quarter.review}</p>` : ''}${quarter.next ? html`<p class="govuk-body-s govuk-!-margin-top-2 govuk-!-margin-bottom-0">${quarter.next}</p>` : ''}</td>
 <td class="govuk-table__cell">${
     quarter.sent.length === 0
       ? html`<span class="govuk-body-s">Nothing yet</span>`
@@ -140,17 +141,38 @@ ${findings.map(
 </tbody></table>`;
 }
 
+/** What the review forms need: the session's CSRF token, and after a refusal what was wrong and what was typed. */
+export interface ReviewForms {
+  readonly csrf: string;
+  /** A notice after an action that worked ("Query sent to the site"). */
+  readonly done?: string;
+  readonly problem?: {
+    readonly action: ReviewAction['kind'];
+    readonly message: string;
+    readonly text?: string;
+  };
+}
+
 export function submissionPage(
   view: SubmissionView,
   correction: (UploadForm & { uploadId: string }) | undefined,
   maxBytes: number,
+  reviewForms?: ReviewForms,
 ): SafeHtml {
   const { submission, counts } = view;
   const base = submissionPath(view.periodPath, submission.submissionId);
   const warningsToExplain = counts.unexplainedWarnings;
   return html`
+${
+  reviewForms?.problem
+    ? html`<div class="govuk-error-summary" data-module="govuk-error-summary"><div role="alert"><h2 class="govuk-error-summary__title">There is a problem</h2>
+<div class="govuk-error-summary__body"><ul class="govuk-list govuk-error-summary__list"><li><a href="#review-${reviewForms.problem.action}">${reviewForms.problem.message}</a></li></ul></div></div></div>`
+    : ''
+}
+${reviewForms?.done ? html`<div class="govuk-notification-banner govuk-notification-banner--success" role="alert" aria-labelledby="review-done-title"><div class="govuk-notification-banner__header"><h2 class="govuk-notification-banner__title" id="review-done-title">Done</h2></div><div class="govuk-notification-banner__content"><p class="govuk-notification-banner__heading">${reviewForms.done}</p></div></div>` : ''}
 <h1 class="govuk-heading-l">${view.periodTitle} return<span class="govuk-caption-m">${view.siteName}, sent ${when(submission.receivedAt)}${view.uploadedBy ? html` by ${view.uploadedBy}` : ''}</span></h1>
-<p class="govuk-body">${tag(view.outcome, view.tone)}</p>
+<p class="govuk-body">${tag(view.outcome, view.tone)}${view.review ? html` ${tag(view.review.summary, view.review.state === 'signed-off' ? 'green' : view.review.state === 'queried' ? 'orange' : 'grey')}` : ''}</p>
+${view.review?.query && view.review.isCurrent ? openQuery(view.review) : ''}
 <ul class="portal-counts">
 <li class="${counts.fatal + counts.errors > 0 ? 'portal-counts--error' : ''}"><span class="govuk-heading-m govuk-!-margin-bottom-0">${counts.errors + counts.fatal}</span> ${counts.errors + counts.fatal === 1 ? 'error' : 'errors'} to fix</li>
 <li class="${warningsToExplain > 0 ? 'portal-counts--warning' : ''}"><span class="govuk-heading-m govuk-!-margin-bottom-0">${counts.warnings}</span> ${counts.warnings === 1 ? 'warning' : 'warnings'}, ${warningsToExplain} to explain</li>
@@ -165,7 +187,177 @@ ${view.checksNotRun.length > 0 ? html`<h2 class="govuk-heading-s">Not checked</h
 ${view.canDownloadAnnotated ? html`<li><a class="govuk-link" href="${base}/annotated" download>Download your file with the problems marked</a> (each problem cell highlighted, with a note, and a Feedback sheet)</li>` : ''}
 ${view.canDownloadOriginal ? html`<li><a class="govuk-link" href="${base}/original" download>Download the file as you sent it</a></li>` : ''}
 </ul>
-${correction ? uploadForm(correction, maxBytes, submission.status === 'rejected' ? 'Upload a corrected file' : 'Upload a new version of this return') : ''}`;
+${view.review ? reviewSection(view.review, view.periodPath, base, reviewForms) : ''}
+${correction ? uploadForm(correction, maxBytes, submission.status === 'rejected' ? 'Upload a corrected file' : view.review?.state === 'signed-off' ? 'Propose a revision (the funder accepts it before it replaces the signed-off return)' : 'Upload a new version of this return') : ''}`;
+}
+
+const ACTION_WORDS: Record<AuditRecord['action'], string> = {
+  'sign-off': 'Signed off',
+  query: 'Query sent to the site',
+  reply: 'Reply from the site',
+  reopen: 'Reopened',
+  'accept-revision': 'Proposed revision accepted',
+  'decline-revision': 'Proposed revision declined',
+  'upload-current': 'New file became the current return',
+  'upload-proposed': 'New file held as a proposed revision',
+};
+
+function paragraphs(text: string): SafeHtml[] {
+  return text.split(/\r?\n\s*\r?\n/).map((part) => html`<p class="govuk-body">${part}</p>`);
+}
+
+function openQuery(review: ReviewPanel): SafeHtml {
+  const query = review.query as NonNullable<ReviewPanel['query']>;
+  const asked = review.trail.find((record) => record.action === 'query' && record.at === query.at);
+  return html`<div class="govuk-inset-text" id="open-query">
+<h2 class="govuk-heading-s">Question from the funder</h2>
+${paragraphs(query.message)}
+<p class="govuk-body-s">Asked by ${asked?.actor.name ?? query.by} on ${when(query.at)}. Answer by replying below or by uploading a corrected file.</p>
+</div>`;
+}
+
+function reviewSection(
+  review: ReviewPanel,
+  period: string,
+  base: string,
+  forms: ReviewForms | undefined,
+): SafeHtml {
+  const typed = (kind: ReviewAction['kind']) =>
+    forms?.problem?.action === kind ? (forms.problem.text ?? '') : '';
+  const error = (kind: ReviewAction['kind']) =>
+    forms?.problem?.action === kind
+      ? html`<p class="govuk-error-message" id="review-${kind}-error"><span class="govuk-visually-hidden">Error:</span> ${forms.problem.message}</p>`
+      : '';
+  const form = (
+    kind: ReviewAction['kind'],
+    button: string,
+    field: { label: string; hint: string; required: boolean } | undefined,
+    path = 'review',
+    secondary = false,
+  ) => html`<form method="post" action="${base}/${path}" novalidate class="portal-review-form">
+<input type="hidden" name="csrf" value="${forms?.csrf ?? ''}">
+<input type="hidden" name="action" value="${kind}">
+<input type="hidden" name="version" value="${String(review.version)}">
+${
+  field
+    ? html`<div class="govuk-form-group${forms?.problem?.action === kind ? ' govuk-form-group--error' : ''}">
+<label class="govuk-label govuk-label--s" for="review-${kind}">${field.label}</label>
+<div class="govuk-hint" id="review-${kind}-hint">${field.hint}</div>
+${error(kind)}
+<textarea class="govuk-textarea${forms?.problem?.action === kind ? ' govuk-textarea--error' : ''}" id="review-${kind}" name="text" rows="4" maxlength="${String(MAX_REVIEW_TEXT)}" aria-describedby="review-${kind}-hint${forms?.problem?.action === kind ? ` review-${kind}-error` : ''}"${field.required ? html` required` : ''}>${typed(kind)}</textarea>
+</div>`
+    : html`<span id="review-${kind}">${error(kind)}</span>`
+}
+<button type="submit" class="govuk-button${secondary ? ' govuk-button--secondary' : ''}" data-module="govuk-button">${button}</button>
+</form>`;
+  const limit = `Up to ${MAX_REVIEW_TEXT.toLocaleString('en-GB')} characters.`;
+  const offered = new Set(review.actions);
+  const warnings = review.unexplainedWarnings;
+  return html`<h2 class="govuk-heading-m" id="review">Funder review</h2>
+${
+  review.proposedRevision && !review.isProposed
+    ? html`<p class="govuk-body">A later file, received ${when(review.proposedRevision.receivedAt)}, waits as a proposed revision: <a class="govuk-link" href="${submissionPath(period, review.proposedRevision.submissionId)}">see the proposed revision</a>.</p>`
+    : ''
+}
+${
+  !review.isCurrent && review.currentSubmissionId
+    ? html`<p class="govuk-body"><a class="govuk-link" href="${submissionPath(period, review.currentSubmissionId)}">See the current return for this quarter</a>.</p>`
+    : ''
+}
+${
+  offered.has('sign-off')
+    ? form(
+        'sign-off',
+        'Sign off this return',
+        warnings > 0
+          ? {
+              label: `Why it can be signed off with ${warnings === 1 ? 'a warning' : `${warnings} warnings`} the site did not explain`,
+              hint: `Recorded with the sign-off. ${limit}`,
+              required: true,
+            }
+          : { label: 'Note (optional)', hint: `Recorded with the sign-off. ${limit}`, required: false },
+      )
+    : ''
+}
+${
+  offered.has('query')
+    ? form(
+        'query',
+        'Send query to the site',
+        {
+          label: 'Query the site',
+          hint: `Say what the site should look at. It is emailed to the site's contacts and shown on this page; they answer by replying here or by uploading a corrected file. ${limit}`,
+          required: true,
+        },
+        'review',
+        true,
+      )
+    : ''
+}
+${
+  offered.has('accept-revision')
+    ? form('accept-revision', 'Accept the proposed revision', {
+        label: 'Note (optional)',
+        hint: `The revision becomes the current return and needs review of its own; the programme figures are recomputed. ${limit}`,
+        required: false,
+      })
+    : ''
+}
+${
+  offered.has('decline-revision')
+    ? form(
+        'decline-revision',
+        'Decline the proposed revision',
+        {
+          label: 'Why decline it',
+          hint: `The signed-off return stands; the declined file stays on record. ${limit}`,
+          required: true,
+        },
+        'review',
+        true,
+      )
+    : ''
+}
+${
+  offered.has('reopen')
+    ? form(
+        'reopen',
+        'Reopen this return',
+        {
+          label: 'Why reopen it',
+          hint: `It goes back to awaiting review, and can then be queried or signed off again. ${limit}`,
+          required: true,
+        },
+        'review',
+        true,
+      )
+    : ''
+}
+${
+  offered.has('reply')
+    ? form(
+        'reply',
+        'Send reply',
+        {
+          label: 'Your reply to the funder',
+          hint: `Shown with the return and recorded. If a figure needs correcting, upload a corrected file instead. ${limit}`,
+          required: true,
+        },
+        'reply',
+      )
+    : ''
+}
+${
+  review.trail.length === 0
+    ? html`<p class="govuk-body">No one has acted on this quarter's return yet.</p>`
+    : html`<table class="govuk-table">
+<caption class="govuk-table__caption govuk-table__caption--s">Record of actions on this quarter, newest first</caption>
+<thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">When</th><th scope="col" class="govuk-table__header">Who</th><th scope="col" class="govuk-table__header">What</th><th scope="col" class="govuk-table__header">Why, or what they said</th></tr></thead>
+<tbody class="govuk-table__body">${review.trail.map(
+        (record) =>
+          html`<tr class="govuk-table__row"><td class="govuk-table__cell">${when(record.at)}</td><td class="govuk-table__cell">${record.actor.name}${record.actor.role === 'staff' ? ' (funder)' : ''}</td><td class="govuk-table__cell">${ACTION_WORDS[record.action]}</td><td class="govuk-table__cell portal-review-text">${record.text ?? ''}</td></tr>`,
+      )}</tbody></table>`
+}`;
 }
 
 export function templatesPage(choices: readonly TemplateChoice[], siteName: string): SafeHtml {

@@ -1,0 +1,116 @@
+/**
+ * The review forms in a real browser (playwright-core, Debian's Chromium),
+ * with axe-core on each page: funder staff query a return and sign it off;
+ * the site sees the question and replies. Screenshots go to the system's
+ * temporary folder (portal-review-*.png). Skipped, with a note, where
+ * Chromium is not installed (CI requires it).
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type PortalHarness, postUpload, startPortalHarness } from '../portal/harness.js';
+import { filledReturn, validValues, withItems } from '../support/returns.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const hasChromium = (() => {
+  if (existsSync(CHROMIUM)) return true;
+  if (process.env.CI) throw new Error('Chromium is required in CI: .ci/run should have installed it');
+  console.warn('Skipping the review browser test: Chromium is not installed here (Debian package chromium).');
+  return false;
+})();
+const SCREENSHOTS = join(tmpdir(), 'portal-screenshots');
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+let harness: PortalHarness;
+let browser: Browser;
+let submission: string;
+
+beforeAll(async () => {
+  if (!hasChromium) return;
+  harness = await startPortalHarness();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+  const blk = harness.client();
+  await blk.signInAs('blk-demo');
+  // A warning left unexplained, so signing off asks why.
+  const base = validValues('BLK', '2025-26-Q2', 4);
+  const maternities = base.items['SATOD.MAT'] as number;
+  const smokers = base.items['SATOD.SMOKER'] as number;
+  const unknown = Math.ceil(maternities * 0.1);
+  const values = withItems(base, {
+    'SATOD.UNKNOWN': unknown,
+    'SATOD.NONSMOKER': maternities - smokers - unknown,
+  });
+  const response = await postUpload(await blk.uploadForm(), await filledReturn(values, 'BLK', '2025-26-Q2'));
+  submission = await harness.checked(
+    blk,
+    new URL(response.headers.get('location') as string).pathname.split('/').pop() as string,
+  );
+  mkdirSync(SCREENSHOTS, { recursive: true });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await harness?.stop();
+});
+
+async function audit(page: Page, name: string): Promise<void> {
+  await page.addScriptTag({ content: AXE });
+  const result = (await page.evaluate('axe.run(document, { resultTypes: ["violations"] })')) as {
+    violations: Array<{ id: string; help: string; nodes: Array<{ target: string[] }> }>;
+  };
+  expect(
+    result.violations.map(
+      (v) => `${name}: ${v.id} (${v.help}) at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+    ),
+  ).toEqual([]);
+  await page.screenshot({ path: join(SCREENSHOTS, `portal-review-${name}.png`), fullPage: true });
+}
+
+async function signedIn(who: RegExp): Promise<Page> {
+  const context = await browser.newContext({ bypassCSP: true, viewport: { width: 1100, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(`${harness.url}/sign-in?next=${encodeURIComponent(submission)}`);
+  await page.getByRole('button', { name: who }).click();
+  await page.waitForURL((url) => url.pathname === submission);
+  return page;
+}
+
+describe.skipIf(!hasChromium)('the review forms', () => {
+  it('staff query, the site replies, staff sign off with a reason for the unexplained warning', async () => {
+    const staff = await signedIn(/Sign in as Funder staff demo user/);
+    await audit(staff, 'staff-awaiting');
+    await staff
+      .getByLabel('Query the site')
+      .fill('Smoking status is unknown for 1 in 10 maternities: can you find out why?');
+    await staff.getByRole('button', { name: 'Send query to the site' }).click();
+    await staff.waitForURL(/done=query/);
+    expect(await staff.getByText('Query sent to the site and shown on this page.').count()).toBe(1);
+    await audit(staff, 'staff-queried');
+
+    const site = await signedIn(/Sign in as Blackpool demo user/);
+    expect(await site.getByText('Question from the funder').count()).toBe(1);
+    await audit(site, 'site-queried');
+    await site.getByLabel('Your reply to the funder').fill('The maternity unit changed systems in August.');
+    await site.getByRole('button', { name: 'Send reply' }).click();
+    await site.waitForURL(/done=reply/);
+
+    await staff.goto(`${harness.url}${submission}`);
+    // Signing off with an unexplained warning and no reason: refused beside the box.
+    await staff.getByRole('button', { name: 'Sign off this return' }).click();
+    expect(await staff.getByText('did not explain').count()).toBeGreaterThan(0);
+    await audit(staff, 'staff-refused');
+    await staff
+      .getByLabel(/Why it can be signed off/)
+      .fill('Explained in the reply: a change of maternity system.');
+    await staff.getByRole('button', { name: 'Sign off this return' }).click();
+    await staff.waitForURL(/done=sign-off/);
+    expect(await staff.getByRole('button', { name: 'Reopen this return' }).count()).toBe(1);
+    await audit(staff, 'staff-signed-off');
+  }, 120_000);
+});
