@@ -21,7 +21,11 @@ export type AccessRequest =
   | { readonly action: 'read-object'; readonly key: string }
   | { readonly action: 'list-objects'; readonly prefix: string }
   /** Issue a form that uploads to this key. */
-  | { readonly action: 'upload-object'; readonly key: string };
+  | { readonly action: 'upload-object'; readonly key: string }
+  /** Preview and publish a release (staff's deliberate act; the use case audits it). */
+  | { readonly action: 'publish-release' }
+  /** Write a filtered download under exports/ (when it cannot be streamed). */
+  | { readonly action: 'write-export'; readonly key: string };
 
 /** Shown to the person as the 404 page; never says whether the thing exists. */
 export class NotFound extends ReturnsError {
@@ -39,6 +43,9 @@ const SITE_FILE = new RegExp(`^(?:archive|feedback)/(${SITE})/[^/]+/[^/]+(?:/[^/
 const PUBLISHED_FILE = /^published\/[^/]+\/[^/]+\.xlsx$/;
 /** The unsuppressed programme workbooks hold every site's small counts: staff only. */
 const SUMMARY_FILE = /^summaries\/[^/]+\/[^/]+$/;
+/** A filtered download of every site's stored returns: staff only. */
+const EXPORT_FILE =
+  /^exports\/[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\/returns-[0-9A-Za-z-]+\.(?:csv|json|xlsx)$/;
 
 /** Keys with anything a path could be bent with are never ours to serve. */
 function plainKey(key: string): boolean {
@@ -69,6 +76,7 @@ export function authorise(principal: Principal | undefined, request: AccessReque
       if (siteFile) return staff || ownSite(siteFile[1]);
       if (PUBLISHED_FILE.test(key)) return true;
       if (SUMMARY_FILE.test(key)) return staff;
+      if (EXPORT_FILE.test(key)) return staff;
       return false;
     }
     case 'list-objects': {
@@ -83,6 +91,10 @@ export function authorise(principal: Principal | undefined, request: AccessReque
       const upload = UPLOAD_KEY.exec(request.key);
       return upload !== null && ownSite(upload[1]);
     }
+    case 'publish-release':
+      return staff;
+    case 'write-export':
+      return staff && plainKey(request.key) && EXPORT_FILE.test(request.key);
     default:
       return false;
   }

@@ -4,7 +4,9 @@
  * or the bucket, and a refusal is NotFound. Use cases take a PortalData, so a
  * page cannot reach storage except through the one decision.
  */
-import type { Submission } from '../returns/submission.js';
+import type { ReleaseRecord } from '../publication/release.js';
+import type { CurrentReturn, Submission } from '../returns/submission.js';
+import type { ReleaseStore, ReturnFiles, SubmissionStore } from '../submissions/ports.js';
 import type { ValidationReport } from '../validation/report.js';
 import { reportSchema } from '../validation/report.js';
 import { type AccessRequest, NotFound, requireAccess } from './authorise.js';
@@ -13,6 +15,7 @@ import type {
   ObjectDetails,
   PortalFiles,
   PortalRecords,
+  StaffStores,
   UploadForm,
   UploadFormRequest,
   UploadForms,
@@ -29,6 +32,7 @@ export class PortalData {
     private readonly records: PortalRecords,
     private readonly files: PortalFiles,
     private readonly uploads: UploadForms,
+    private readonly staff: StaffStores,
   ) {}
 
   private check(request: AccessRequest): void {
@@ -78,5 +82,39 @@ export class PortalData {
   async uploadForm(request: UploadFormRequest): Promise<UploadForm> {
     this.check({ action: 'upload-object', key: request.key });
     return this.uploads.create(request);
+  }
+
+  /**
+   * The stores the publish use case reads and writes (it audits every release
+   * itself), handed over only once the principal may publish.
+   */
+  publishing(): {
+    readonly store: Pick<SubmissionStore, 'yearOverview'>;
+    readonly files: ReturnFiles;
+    readonly releases: ReleaseStore;
+  } {
+    this.check({ action: 'publish-release' });
+    return { store: this.records, files: this.staff.files, releases: this.staff.releases };
+  }
+
+  /** The release records of a quarter or year to date: who published, the returns used, revision notes. */
+  async releaseRecords(period: string): Promise<ReleaseRecord[]> {
+    this.check({ action: 'read-programme-records' });
+    return this.staff.releases.listReleases(period);
+  }
+
+  /** Every site's current return for a quarter: what filtered downloads are built from. */
+  async currentReturns(period: string): Promise<CurrentReturn[]> {
+    this.check({ action: 'read-programme-records' });
+    return this.records.currentReturns(period);
+  }
+
+  get exportDelivery(): StaffStores['exportDelivery'] {
+    return this.staff.exportDelivery;
+  }
+
+  async writeExport(key: string, bytes: Buffer, contentType: string): Promise<void> {
+    this.check({ action: 'write-export', key });
+    await this.staff.files.write(key, bytes, contentType);
   }
 }
