@@ -211,6 +211,7 @@ export function createPortal(deps: PortalDeps): {
     return {
       item: (id: string) => dictionary.item(id)?.name ?? id,
       site: (code: string) => reference.sites.find(code)?.name ?? code,
+      siteOrder: reference.sites.sites.map((site) => site.code),
     };
   };
   const listQuery = (c: PortalContext, name: string) => c.req.queries(name) ?? [];

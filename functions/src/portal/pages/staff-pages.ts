@@ -22,6 +22,8 @@ export interface Banner {
 export interface Names {
   readonly item: (id: string) => string;
   readonly site: (code: string) => string;
+  /** Site codes in registry order. */
+  readonly siteOrder: readonly string[];
 }
 
 function banner(message: Banner | undefined): SafeHtml | string {
@@ -101,7 +103,8 @@ function suppressedTable(cells: readonly SuppressedCell[], names: Names): SafeHt
 }
 
 function readyPreview(preview: ReleasePreview, csrf: string, names: Names): SafeHtml {
-  const sites = [...new Set(preview.submissions.map((entry) => entry.site))];
+  const used = new Set(preview.submissions.map((entry) => entry.site));
+  const sites = names.siteOrder.filter((site) => used.has(site));
   return html`
 <h1 class="govuk-heading-l">Publish release ${preview.number} of ${preview.title}?</h1>
 <div class="govuk-panel govuk-panel--confirmation staff-verdict"><h2 class="govuk-panel__title govuk-!-font-size-27">The disclosure audit passed</h2>
