@@ -59,9 +59,10 @@ const PORTAL_CSS = `
 .staff-chart__figure svg{display:block;max-width:100%;height:auto}
 .staff-chart__table{overflow-x:auto;margin-top:1rem}
 .staff-chart__table:focus{outline:3px solid #fd0;outline-offset:0}
-.chart-data{border-collapse:collapse;font-size:1rem;min-width:100%}
+.chart-data{border-collapse:collapse;font-size:.875rem;min-width:100%}
 .chart-data caption{text-align:left;font-weight:700;padding-bottom:.5rem}
 .chart-data th,.chart-data td{border-bottom:1px solid #b1b4b6;padding:.35rem .75rem .35rem 0;text-align:left;vertical-align:top}
+.chart-data td{white-space:nowrap}
 .chart-data thead th{font-weight:700}
 .chart-data tbody th{font-weight:400}
 .staff-chart-index{columns:2}

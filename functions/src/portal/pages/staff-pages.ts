@@ -108,7 +108,7 @@ function readyPreview(preview: ReleasePreview, csrf: string, names: Names): Safe
   return html`
 <h1 class="govuk-heading-l">Publish release ${preview.number} of ${preview.title}?</h1>
 <div class="govuk-panel govuk-panel--confirmation staff-verdict"><h2 class="govuk-panel__title govuk-!-font-size-27">The disclosure audit passed</h2>
-<div class="govuk-panel__body govuk-!-font-size-19">No protected count could be narrowed to fewer than 8 possible values, with this release and the ${preview.earlierReleases === 0 ? 'no earlier releases' : `${preview.earlierReleases} earlier ${preview.earlierReleases === 1 ? 'release' : 'releases'}`} of the year taken together.</div></div>
+<div class="govuk-panel__body govuk-!-font-size-19">No protected count could be narrowed to fewer than 8 possible values${preview.earlierReleases === 0 ? ' (there are no earlier releases of the year to check it against)' : `, with this release and the ${preview.earlierReleases === 1 ? 'one earlier release' : `${preview.earlierReleases} earlier releases`} of the year taken together`}.</div></div>
 <p class="govuk-body"><strong>Nothing has been published yet.</strong> Check what would be published, then confirm at the bottom of the page.</p>
 <h2 class="govuk-heading-m">What would be published</h2>
 <dl class="govuk-summary-list">
@@ -268,7 +268,7 @@ ${select('to', 'To', lastPeriod)}
 <p class="govuk-body-s">At most ${choices.maxQuarters} quarters (${choices.maxQuarters / 4} years) in one download.</p>
 ${checkboxes('sites', 'site', 'Partnerships', 'Leave all unticked for every partnership.', choices.sites)}
 ${checkboxes('sections', 'section', 'Sections of the return', 'Leave all unticked for every section.', choices.sections)}
-${checkboxes('domains', 'domain', 'Outcome domains', 'Each domain brings the items of its indicators, spend on it, and its rows of the services table. With sections too, you get both.', choices.domains)}
+${checkboxes('domains', 'domain', 'Outcome domains', 'Each domain brings the items of its indicators, spend on it, and its rows of the services table. Sections and domains ticked together give the rows of both.', choices.domains)}
 <div class="${groupClass('format')}">
 <fieldset class="govuk-fieldset"${errorOf('format').length > 0 ? html` aria-describedby="format-error"` : ''}>
 <legend class="govuk-fieldset__legend govuk-fieldset__legend--s">Format</legend>
