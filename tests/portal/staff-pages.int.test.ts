@@ -175,6 +175,17 @@ describe('publishing a release from the portal', () => {
     expect(winner.headers.get('location')).toBe('/staff/releases?published=2025-26-Q1&release=1');
     const records = await releaseStore().listReleases('2025-26-Q1');
     expect(records.map((record) => record.number)).toEqual([1]);
+    // The confirm published the preview's audited outcome: the audit did not run again.
+    const winnerDraft = draftOf((a.status === 303 ? first : second).page);
+    const draft = JSON.parse(
+      (
+        await new S3ReturnFiles(harness.stack.stack.clients.s3, harness.stack.stack.bucket).read(
+          `releases/2025-26-Q1/drafts/${winnerDraft}.json`,
+        )
+      ).toString(),
+    ) as { prepared: { milliseconds: number; lps: number } };
+    expect(records[0]?.audit.milliseconds).toBe(Math.round(draft.prepared.milliseconds));
+    expect(records[0]?.audit.lps).toBe(draft.prepared.lps);
 
     const listed = text(await (await staff.fetch(winner.headers.get('location') as string)).text());
     expect(listed).toContain('Release 1 of 2025-26 Q1 is published');

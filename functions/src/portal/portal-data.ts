@@ -4,7 +4,6 @@
  * or the bucket, and a refusal is NotFound. Use cases take a PortalData, so a
  * page cannot reach storage except through the one decision.
  */
-import type { ReleaseRecord } from '../publication/release.js';
 import type { CurrentReturn, Submission } from '../returns/submission.js';
 import type { ReleaseStore, ReturnFiles, SubmissionStore } from '../submissions/ports.js';
 import type { ValidationReport } from '../validation/report.js';
@@ -95,12 +94,6 @@ export class PortalData {
   } {
     this.check({ action: 'publish-release' });
     return { store: this.records, files: this.staff.files, releases: this.staff.releases };
-  }
-
-  /** The release records of a quarter or year to date: who published, the returns used, revision notes. */
-  async releaseRecords(period: string): Promise<ReleaseRecord[]> {
-    this.check({ action: 'read-programme-records' });
-    return this.staff.releases.listReleases(period);
   }
 
   /** Every site's current return for a quarter: what filtered downloads are built from. */

@@ -18,7 +18,12 @@ import {
 import type { ReleaseRecord } from '../publication/release.js';
 import type { ReferenceData } from '../reference/reference-data.js';
 import type { Log } from '../submissions/ports.js';
-import { type PublishOutcome, type PublishRequest, publishRelease } from '../submissions/publish-release.js';
+import {
+  listReleases,
+  type PublishOutcome,
+  type PublishRequest,
+  publishRelease,
+} from '../submissions/publish-release.js';
 import type { PortalData } from './portal-data.js';
 
 export interface ReleaseChoice {
@@ -75,8 +80,10 @@ export async function staffReleases(
 ): Promise<StaffReleases> {
   const choices = releaseChoices(reference, now);
   const history: ReleaseHistory[] = [];
+  // The use case's own listing: it also finishes a copy to published/ that a failed process left undone.
+  const stores = data.publishing();
   for (const choice of choices) {
-    const records = await data.releaseRecords(choice.value);
+    const records = await listReleases(stores, choice.value);
     if (records.length > 0) {
       history.push({ period: choice.value, title: choice.label, records: [...records].reverse() });
     }
