@@ -12,6 +12,7 @@ import {
   formatPeriod,
   formatYear,
   periodContaining,
+  periodEnd,
   quartersOfYear,
   today,
 } from '../programme/periods.js';
@@ -31,6 +32,8 @@ export interface ReleaseChoice {
   readonly value: string;
   readonly label: string;
   readonly scope: 'quarter' | 'year';
+  /** A quarter that has ended: its returns can be in. The form offers the latest of these first. */
+  readonly ended: boolean;
 }
 
 export interface ReleaseHistory {
@@ -65,9 +68,19 @@ export function releaseChoices(reference: ReferenceData, now: Date): ReleaseChoi
       (quarter) => comparePeriods(quarter, latest) <= 0 && programme.hasStarted(quarter, today(now)),
     );
     if (started.length === 0) continue;
-    choices.push({ value: formatYear(year), label: `${formatYear(year)} year to date`, scope: 'year' });
+    choices.push({
+      value: formatYear(year),
+      label: `${formatYear(year)} year to date`,
+      scope: 'year',
+      ended: false,
+    });
     for (const quarter of started) {
-      choices.push({ value: formatPeriod(quarter), label: describePeriod(quarter), scope: 'quarter' });
+      choices.push({
+        value: formatPeriod(quarter),
+        label: describePeriod(quarter),
+        scope: 'quarter',
+        ended: periodEnd(quarter) < today(now),
+      });
     }
   }
   return choices.reverse();

@@ -43,8 +43,10 @@ function releaseLabel(record: ReleaseRecord): string {
 export function staffReleasesPage(view: StaffReleases, message?: Banner): SafeHtml {
   const quarters = view.choices.filter((choice) => choice.scope === 'quarter');
   const years = view.choices.filter((choice) => choice.scope === 'year');
-  const option = (choice: ReleaseChoice, index: number) =>
-    html`<option value="${choice.value}"${index === 0 ? html` selected` : ''}>${choice.label}</option>`;
+  // The latest quarter that has ended comes first: its returns are in, or due.
+  const preferred = (quarters.find((choice) => choice.ended) ?? quarters[0])?.value;
+  const option = (choice: ReleaseChoice) =>
+    html`<option value="${choice.value}"${choice.value === preferred ? html` selected` : ''}>${choice.label}</option>`;
   return html`
 ${banner(message)}
 <h1 class="govuk-heading-l">Publish a release</h1>
@@ -58,7 +60,7 @@ ${
 <div id="period-hint" class="govuk-hint">You will see what would be published, and what the audit suppresses, before anything is published.</div>
 <select class="govuk-select" id="period" name="period" aria-describedby="period-hint">
 <optgroup label="Quarters">${quarters.map(option)}</optgroup>
-<optgroup label="Year to date">${years.map((choice) => option(choice, -1))}</optgroup>
+<optgroup label="Year to date">${years.map(option)}</optgroup>
 </select>
 </div>
 <button type="submit" class="govuk-button" data-module="govuk-button">Preview the release</button>
