@@ -52,6 +52,12 @@ import type { StorageStack } from './storage-stack.js';
 export const PORTAL_ENTRY = 'functions/src/handlers/portal.ts';
 /** Releases, as the releases work publishes them: published/{PERIOD}/release-{n}.xlsx. */
 export const PUBLISHED_PREFIX = 'published/';
+/** A release's own files before it is published, its drafts and internal records: releases/{PERIOD}/…. */
+export const RELEASE_FILES_PREFIX = 'releases/';
+/** Staff's filtered downloads, written here because API Gateway cannot stream: exports/{uuid}/…. */
+export const EXPORTS_PREFIX = 'exports/';
+/** The partition of the release records in the table (DynamoReleaseStore). */
+export const RELEASE_RECORD_KEYS = 'RELEASES#*';
 
 /** The site codes in the registry, read from the file the runtime reads. */
 export function registrySiteCodes(): string[] {
@@ -190,12 +196,16 @@ export class PortalStack extends Stack {
         TEMPLATES_DIR: BUNDLED_TEMPLATES_DIR,
       },
       memoryMb: 1024,
-      timeout: Duration.seconds(15),
+      // A release preview runs the disclosure audit in the function (about 1 s for 5 sites' year to
+      // date); API Gateway answers at 30 s whatever the function does, so no longer than that.
+      timeout: Duration.seconds(29),
       bundledFiles: [
         {
           from: 'node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.css',
           to: 'portal-assets/govuk-frontend.min.css',
         },
+        // HiGHS loads its WebAssembly from beside the module that imports it: the bundle.
+        { from: 'node_modules/highs/build/highs.wasm', to: 'highs.wasm' },
       ],
     });
     this.api.addRoutes({
@@ -277,6 +287,36 @@ export class PortalStack extends Stack {
         actions: ['ses:SendEmail'],
         resources: [storage.sender.identity.emailIdentityArn, storage.sender.configurationSetArn],
         conditions: { StringEquals: { 'ses:FromAddress': storage.sender.senderEmail } },
+      }),
+    );
+    // Funder staff publish releases and make filtered downloads from the portal.
+    for (const prefix of [RELEASE_FILES_PREFIX, EXPORTS_PREFIX]) {
+      acknowledge(
+        `${storage.bucketArnExportName}/${prefix}*`,
+        `Staff's publishing writes and reads ${prefix} only, under keys the use case makes per release attempt, draft or download (a UUID each), so they are not known in advance.`,
+      );
+    }
+    this.portal.allow(
+      new PolicyStatement({
+        sid: 'WriteReleasesAndExports',
+        actions: ['s3:PutObject'],
+        resources: [RELEASE_FILES_PREFIX, PUBLISHED_PREFIX, EXPORTS_PREFIX].map(objects),
+      }),
+    );
+    this.portal.allow(
+      new PolicyStatement({
+        sid: 'ReadReleaseFilesAndExports',
+        actions: ['s3:GetObject'],
+        resources: [RELEASE_FILES_PREFIX, EXPORTS_PREFIX].map(objects),
+      }),
+    );
+    this.portal.allow(
+      new PolicyStatement({
+        sid: 'RecordReleases',
+        actions: ['dynamodb:PutItem'],
+        resources: [table.tableArn],
+        // Only release records: the submissions and current returns stay the pipeline's to write.
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [RELEASE_RECORD_KEYS] } },
       }),
     );
     sessionSecret.grantRead(this.portal.role);

@@ -120,10 +120,13 @@ describe('the portal stack', () => {
     expect(Object.keys(bySid).sort()).toEqual([
       'ListReleasesAndUploads',
       'ReadAndSignDownloads',
+      'ReadReleaseFilesAndExports',
       'ReadSubmissions',
+      'RecordReleases',
       'RecordReviews',
       'SendQueriesFromTheIdentityOnly',
       'SignUploadFormsPerSite',
+      'WriteReleasesAndExports',
     ]);
     expect(bySid.SignUploadFormsPerSite?.Action).toBe('s3:PutObject');
     expect(keyPatterns(bySid.SignUploadFormsPerSite?.Resource).sort()).toEqual(
@@ -150,9 +153,25 @@ describe('the portal stack', () => {
     expect(Object.keys(bySid.SendQueriesFromTheIdentityOnly?.Condition?.StringEquals ?? {})).toEqual([
       'ses:FromAddress',
     ]);
+    // Staff publish and download: release files, published releases and exports; release records only.
+    expect(bySid.WriteReleasesAndExports?.Action).toBe('s3:PutObject');
+    expect(keyPatterns(bySid.WriteReleasesAndExports?.Resource).sort()).toEqual([
+      '/exports/*',
+      '/published/*',
+      '/releases/*',
+    ]);
+    expect(bySid.ReadReleaseFilesAndExports?.Action).toBe('s3:GetObject');
+    expect(keyPatterns(bySid.ReadReleaseFilesAndExports?.Resource).sort()).toEqual([
+      '/exports/*',
+      '/releases/*',
+    ]);
+    expect(bySid.RecordReleases?.Action).toBe('dynamodb:PutItem');
+    expect(bySid.RecordReleases?.Condition).toEqual({
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RELEASES#*'] },
+    });
   });
 
-  it('never grants the unsuppressed summaries, any write but upload forms and review updates, or a wildcard action', () => {
+  it('never grants the unsuppressed summaries, any write but upload forms, review updates and staff publishing, or a wildcard action', () => {
     const statements = portalStatements();
     const text = JSON.stringify(statements);
     expect(text).not.toContain('summaries/');
@@ -160,15 +179,23 @@ describe('the portal stack', () => {
       for (const action of [statement.Action].flat()) {
         expect(action).not.toContain('*');
         if (/^(s3|dynamodb):(Put|Delete|Update|BatchWrite)/.test(action))
-          expect(['SignUploadFormsPerSite', 'RecordReviews']).toContain(statement.Sid);
+          expect([
+            'SignUploadFormsPerSite',
+            'RecordReviews',
+            'WriteReleasesAndExports',
+            'RecordReleases',
+          ]).toContain(statement.Sid);
+        expect(action).not.toMatch(/^(s3|dynamodb):(Delete|BatchWrite)/);
+        if (/^dynamodb:Update/.test(action)) expect(statement.Sid).toBe('RecordReviews');
       }
     }
   });
 
-  it('bundles the govuk-frontend stylesheet the portal serves', () => {
+  it('bundles the govuk-frontend stylesheet the portal serves, and the audit’s solver', () => {
     expect(
       existsSync(join(app.assetDir(app.portal.portal.function), 'portal-assets', 'govuk-frontend.min.css')),
     ).toBe(true);
+    expect(existsSync(join(app.assetDir(app.portal.portal.function), 'highs.wasm'))).toBe(true);
   });
 
   it('is clean under cdk-nag, acknowledging only these findings, each where it applies and with its reason', () => {
@@ -194,7 +221,7 @@ describe('the portal stack', () => {
         'SessionKey AwsSolutions-SMG4',
         'Portal/Function AwsSolutions-L1',
         'Portal/Role AwsSolutions-IAM5[Resource::*]',
-        ...['incoming', 'archive', 'feedback', 'published'].map(
+        ...['incoming', 'archive', 'feedback', 'published', 'releases', 'exports'].map(
           (prefix) => `Portal/Role AwsSolutions-IAM5[Resource::${bucket}/${prefix}/*]`,
         ),
         ...sites.map((code) => `Portal/Role AwsSolutions-IAM5[Resource::${bucket}/incoming/${code}/*]`),

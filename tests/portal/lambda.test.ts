@@ -67,6 +67,8 @@ beforeAll(async () => {
       getSubmission: async () => undefined,
       siteSubmissions: async () => [],
       yearOverview: async () => ({ submissions: [], current: [] }),
+      currentReturns: async () => [],
+      yearReviews: async () => [],
     },
     files: {
       head: async () => undefined,
@@ -80,6 +82,17 @@ beforeAll(async () => {
         fields: {},
         expiresAt: new Date().toISOString(),
       }),
+    },
+    staff: {
+      releases: { listReleases: async () => [], recordRelease: async () => ({ recorded: true }) },
+      files: {
+        head: async () => undefined,
+        read: async () => Buffer.alloc(0),
+        write: async () => undefined,
+        linkTo: async () => 'https://bucket.example/x',
+        list: async () => ({ objects: [], truncated: false }),
+      },
+      exportDelivery: 'bucket',
     },
     signIn: {
       start: async (next) => ({

@@ -141,6 +141,31 @@ const MATRIX: Record<string, { path: () => string; expect: Record<Caller, Expect
     expect: { anonymous: 'sign-in', BLK: 's3', BFD: 's3', staff: 's3' },
   },
   'GET /staff': { path: () => '/staff', expect: { anonymous: 'sign-in', BLK: 404, BFD: 404, staff: 200 } },
+  'GET /staff/releases': {
+    path: () => '/staff/releases',
+    expect: { anonymous: 'sign-in', BLK: 404, BFD: 404, staff: 200 },
+  },
+  'GET /staff/releases/preview': {
+    path: () => '/staff/releases/preview?period=2025-26-Q2',
+    expect: { anonymous: 'sign-in', BLK: 404, BFD: 404, staff: 200 },
+  },
+  // The matrix posts only the CSRF token: staff are told to choose a period (nothing is published).
+  'POST /staff/releases/publish': {
+    path: () => '/staff/releases/publish',
+    expect: { anonymous: 403, BLK: 404, BFD: 404, staff: 400 },
+  },
+  'GET /staff/charts': {
+    path: () => '/staff/charts',
+    expect: { anonymous: 'sign-in', BLK: 404, BFD: 404, staff: 200 },
+  },
+  'GET /staff/downloads': {
+    path: () => '/staff/downloads',
+    expect: { anonymous: 'sign-in', BLK: 404, BFD: 404, staff: 200 },
+  },
+  'GET /staff/downloads/file': {
+    path: () => '/staff/downloads/file?from=2025-26-Q2&to=2025-26-Q2&format=csv',
+    expect: { anonymous: 'sign-in', BLK: 404, BFD: 404, staff: 200 },
+  },
 };
 
 /** A POST as the caller's own page would send it: from the portal's origin, with the session's CSRF token. */

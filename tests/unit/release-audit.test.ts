@@ -264,3 +264,16 @@ function ratesShown(published: ReadonlyMap<string, PublishedValue>, site: string
 function dedupe<T extends { id: string }>(rules: readonly T[]): T[] {
   return [...new Map(rules.map((rule) => [rule.id, rule])).values()];
 }
+
+describe('a year to date with a partnership that has sent nothing yet', () => {
+  it('models its cells as not available (x), as the summary says, never as not applicable (z)', () => {
+    const returns = yearOfReturns([1, 2]).filter((entry) => entry.site !== 'SEN');
+    const model = releaseModel(summaryOf(returns, 2), 'year');
+    const southend = model.cells.filter((cell) => cell.column === 'SEN');
+    expect(southend.length).toBeGreaterThan(0);
+    expect(new Set(southend.map((cell) => cell.trueValue))).toEqual(new Set(['x']));
+    // Unique people in the quarter are never added over quarters: z for the others and the programme.
+    expect(model.cells.find((cell) => cell.cell === 'REACH.PREG_Q|BLK')?.trueValue).toBe('z');
+    expect(model.cells.find((cell) => cell.cell === 'REACH.PREG_Q|PROGRAMME')?.trueValue).toBe('z');
+  });
+});

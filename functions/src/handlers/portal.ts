@@ -7,10 +7,12 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoReleaseStore } from '../adapters/dynamodb-release-store.js';
 import { DynamoSubmissionStore } from '../adapters/dynamodb-submission-store.js';
 import { createLogger, powertoolsLog } from '../adapters/powertools-observability.js';
 import { S3PortalFiles } from '../adapters/s3-portal-files.js';
 import { S3PresignedUploads } from '../adapters/s3-presigned-upload.js';
+import { S3ReturnFiles } from '../adapters/s3-return-files.js';
 import { readSecret } from '../adapters/secrets-manager-secret.js';
 import { SesMailer } from '../adapters/ses-mailer.js';
 import { portalSettingsSchema } from '../config/portal-settings.js';
@@ -27,11 +29,11 @@ const s3 = new S3Client({
   responseChecksumValidation: 'WHEN_REQUIRED',
 });
 const secret = await readSecret(new SecretsManagerClient({}), settings.SESSION_SECRET_ARN);
+const documents = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+  marshallOptions: { removeUndefinedValues: true },
+});
 
-const store = new DynamoSubmissionStore(
-  DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }),
-  settings.TABLE_NAME,
-);
+const store = new DynamoSubmissionStore(documents, settings.TABLE_NAME);
 
 export const handler = createPortalHandler({
   reference: referenceForSettings(settings),
@@ -42,6 +44,12 @@ export const handler = createPortalHandler({
   },
   files: new S3PortalFiles(s3, settings.BUCKET_NAME),
   uploads: new S3PresignedUploads(s3, settings.BUCKET_NAME),
+  // API Gateway buffers a Lambda's response (at most 6 MB): downloads go via the bucket and a signed link.
+  staff: {
+    releases: new DynamoReleaseStore(documents, settings.TABLE_NAME),
+    files: new S3ReturnFiles(s3, settings.BUCKET_NAME),
+    exportDelivery: 'bucket',
+  },
   signIn: openIdSignIn({
     issuer: settings.OIDC_ISSUER,
     clientId: settings.OIDC_CLIENT_ID,

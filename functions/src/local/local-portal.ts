@@ -19,9 +19,11 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { getRequestListener } from '@hono/node-server';
+import { DynamoReleaseStore } from '../adapters/dynamodb-release-store.js';
 import { DynamoSubmissionStore } from '../adapters/dynamodb-submission-store.js';
 import { S3PortalFiles } from '../adapters/s3-portal-files.js';
 import { S3PresignedUploads } from '../adapters/s3-presigned-upload.js';
+import { S3ReturnFiles } from '../adapters/s3-return-files.js';
 import { SesMailer } from '../adapters/ses-mailer.js';
 import { accessTokenVerifier } from '../portal/access-token.js';
 import { createPortal, type PortalRoute } from '../portal/app.js';
@@ -139,16 +141,22 @@ export async function startLocalPortal(options: LocalPortalOptions): Promise<Loc
 
     const sessionKey = new Uint8Array(randomBytes(32));
     const clock = options.clock ?? (() => new Date());
-    const store = new DynamoSubmissionStore(
-      DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } }),
-      options.table,
-    );
+    const documents = DynamoDBDocumentClient.from(dynamodb, {
+      marshallOptions: { removeUndefinedValues: true },
+    });
+    const store = new DynamoSubmissionStore(documents, options.table);
     const { app, routes } = createPortal({
       reference: options.reference,
       records: store,
       reviews: { store, mailer: new SesMailer(ses, options.sender) },
       files: new S3PortalFiles(s3, options.bucket, browserS3),
       uploads: new S3PresignedUploads(browserS3, options.bucket, clock),
+      // A Node server streams: a filtered download is written into the response as it is made.
+      staff: {
+        releases: new DynamoReleaseStore(documents, options.table),
+        files: new S3ReturnFiles(s3, options.bucket),
+        exportDelivery: 'stream',
+      },
       signIn: openIdSignIn({
         issuer: signIn.issuer,
         clientId: LOCAL_PORTAL_CLIENT_ID,

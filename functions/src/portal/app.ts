@@ -12,7 +12,13 @@
  */
 import { type Context, Hono } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import { formatYear, parseYear, periodContaining, today as todayOf } from '../programme/periods.js';
+import {
+  formatYear,
+  parsePeriod,
+  parseYear,
+  periodContaining,
+  today as todayOf,
+} from '../programme/periods.js';
 import type { ReferenceData } from '../reference/reference-data.js';
 import type { ReviewAction } from '../returns/review.js';
 import type { Log, Mailer } from '../submissions/ports.js';
@@ -42,8 +48,15 @@ import {
   uploadPage,
   yourReturnsPage,
 } from './pages/site-pages.js';
+import {
+  type Banner,
+  releasePreviewPage,
+  staffChartsPage,
+  staffDownloadsPage,
+  staffReleasesPage,
+} from './pages/staff-pages.js';
 import { PortalData } from './portal-data.js';
-import type { PortalFiles, PortalRecords, UploadForms } from './ports.js';
+import type { PortalFiles, PortalRecords, StaffStores, UploadForms } from './ports.js';
 import { type Principal, principalFrom } from './principal.js';
 import { listReleases, releaseDownload } from './releases.js';
 import {
@@ -57,7 +70,10 @@ import {
   unseal,
 } from './session.js';
 import type { SignIn } from './sign-in.js';
+import { staffCharts } from './staff-charts.js';
+import { checkDownload, deliverDownload, downloadChoices } from './staff-downloads.js';
 import { staffOverview } from './staff-overview.js';
+import { confirmRelease, previewRelease, staffReleases } from './staff-releases.js';
 import { blankTemplate, templateChoices, templateWithLastFigures } from './templates.js';
 import { type PortalSettings, prepareUpload, uploadProgress, XLSX_TYPE } from './uploads.js';
 import { findSubmission, submissionDownload, viewSubmission } from './view-submission.js';
@@ -68,6 +84,8 @@ export interface PortalDeps {
   readonly records: PortalRecords;
   readonly files: PortalFiles;
   readonly uploads: UploadForms;
+  /** What staff's publishing and downloads write. */
+  readonly staff: StaffStores;
   readonly signIn: SignIn;
   readonly verifyAccessToken: AccessTokenVerifier;
   /** 32 bytes: seals the session cookies. */
@@ -217,6 +235,24 @@ export function createPortal(deps: PortalDeps): {
     return years;
   };
   const redirect = (c: PortalContext, location: string) => c.redirect(location, 303);
+  const staffName = (c: PortalContext) => {
+    const principal = c.get('principal');
+    return principal?.displayName || principal?.username || 'funder staff';
+  };
+  const publishing = { reference, log, clock: deps.clock };
+  const names = (period: string) => {
+    const parsed = parsePeriod(period.length === 7 ? `${period}-Q4` : period);
+    const dictionary =
+      'period' in parsed
+        ? reference.dictionaries.forPeriod(parsed.period)
+        : reference.dictionaries.forPeriod(programme.firstPeriod);
+    return {
+      item: (id: string) => dictionary.item(id)?.name ?? id,
+      site: (code: string) => reference.sites.find(code)?.name ?? code,
+      siteOrder: reference.sites.sites.map((site) => site.code),
+    };
+  };
+  const listQuery = (c: PortalContext, name: string) => c.req.queries(name) ?? [];
 
   const routes: PortalRoute[] = [
     {
@@ -535,6 +571,143 @@ export function createPortal(deps: PortalDeps): {
         return render(c, 'Completeness', staffPage(view, yearsSoFar()));
       },
     },
+    {
+      method: 'GET',
+      path: '/staff/releases',
+      audience: 'staff',
+      handle: async (c) => {
+        const view = await staffReleases(c.get('data'), reference, deps.clock());
+        // Only a release that exists is announced: nothing in the query is shown as it came.
+        const asked = c.req.query('published');
+        const number = Number(c.req.query('release'));
+        const published = view.history
+          .find((period) => period.period === asked)
+          ?.records.find((record) => record.number === number);
+        const banner: Banner | undefined = published
+          ? {
+              tone: 'success',
+              title: `Release ${published.number} of ${view.history.find((period) => period.period === asked)?.title} is published`,
+              text: `Everyone signed in can now download it from Published releases. It used ${published.submissions.length} returns; ${published.audit.suppressed} cells are suppressed.`,
+            }
+          : undefined;
+        return render(c, 'Publish a release', staffReleasesPage(view, banner));
+      },
+    },
+    {
+      method: 'GET',
+      path: '/staff/releases/preview',
+      audience: 'staff',
+      handle: async (c) => {
+        const period = c.req.query('period');
+        const outcome = await previewRelease(c.get('data'), publishing, period, staffName(c));
+        const title =
+          outcome.outcome === 'preview'
+            ? `Publish release ${outcome.preview.number}?`
+            : `${period ?? 'This period'} cannot be published`;
+        const status = outcome.outcome === 'refused' && outcome.reason === 'bad-period' ? 400 : 200;
+        return render(
+          c,
+          title,
+          releasePreviewPage(
+            outcome,
+            c.get('session')?.csrf ?? '',
+            names(period ?? ''),
+            period ?? 'This period',
+          ),
+          status,
+        );
+      },
+    },
+    {
+      method: 'POST',
+      path: '/staff/releases/publish',
+      audience: 'staff',
+      handle: async (c) => {
+        const form = await c.req.parseBody();
+        const text = (name: string) => (typeof form[name] === 'string' ? (form[name] as string) : undefined);
+        const period = text('period');
+        const outcome = await confirmRelease(c.get('data'), publishing, period, text('draft'), staffName(c));
+        if (outcome.outcome === 'published') {
+          return redirect(
+            c,
+            `/staff/releases?published=${encodeURIComponent(outcome.release.period)}&release=${outcome.release.number}`,
+          );
+        }
+        // Beaten to it, or the preview is out of date: say so above the releases as they now stand.
+        const view = await staffReleases(c.get('data'), reference, deps.clock());
+        const heading =
+          outcome.outcome === 'conflict' ? 'Someone else published first' : 'Nothing was published';
+        const status =
+          outcome.outcome === 'conflict' || (outcome.outcome === 'refused' && outcome.reason === 'stale')
+            ? 409
+            : 400;
+        return render(
+          c,
+          heading,
+          staffReleasesPage(view, { tone: 'important', title: heading, text: outcome.message }),
+          status,
+        );
+      },
+    },
+    {
+      method: 'GET',
+      path: '/staff/charts',
+      audience: 'staff',
+      handle: async (c) => {
+        const view = await staffCharts(c.get('data'), reference, yearFrom(c), deps.clock());
+        return render(c, 'Charts', staffChartsPage(view, yearsSoFar()));
+      },
+    },
+    {
+      method: 'GET',
+      path: '/staff/downloads',
+      audience: 'staff',
+      handle: (c) =>
+        render(
+          c,
+          'Download returns',
+          staffDownloadsPage(downloadChoices(reference, deps.clock()), {
+            sites: [],
+            sections: [],
+            domains: [],
+          }),
+        ),
+    },
+    {
+      method: 'GET',
+      path: '/staff/downloads/file',
+      audience: 'staff',
+      handle: async (c) => {
+        const asked = {
+          from: c.req.query('from'),
+          to: c.req.query('to'),
+          sites: listQuery(c, 'site'),
+          sections: listQuery(c, 'section'),
+          domains: listQuery(c, 'domain'),
+          format: c.req.query('format'),
+        };
+        const checked = checkDownload(asked, reference);
+        if ('errors' in checked) {
+          return render(
+            c,
+            'Error: Download returns',
+            staffDownloadsPage(downloadChoices(reference, deps.clock()), asked, checked.errors),
+            400,
+          );
+        }
+        const delivery = await deliverDownload(
+          c.get('data'),
+          publishing,
+          checked.filter,
+          checked.format,
+          settings.downloadLinkSeconds,
+        );
+        if (delivery.kind === 'link') return redirect(c, delivery.url);
+        c.header('content-type', delivery.contentType);
+        c.header('content-disposition', `attachment; filename="${delivery.fileName}"`);
+        return c.body(delivery.body);
+      },
+    },
   ];
 
   /**
@@ -676,6 +849,7 @@ export function createPortal(deps: PortalDeps): {
         deps.records,
         deps.files,
         deps.uploads,
+        deps.staff,
         deps.reviews
           ? { ...deps.reviews, reference, log, clock: deps.clock, portalUrl: settings.portalUrl }
           : undefined,

@@ -55,6 +55,19 @@ const PORTAL_CSS = `
 .portal-counts .portal-counts--warning{border-color:#ffdd00}
 .portal-js-only{display:none}
 .js-enabled .portal-js-only{display:block}
+.staff-chart{margin-bottom:2.5rem;padding-top:1rem;border-top:1px solid #b1b4b6}
+.staff-chart__figure svg{display:block;max-width:100%;height:auto}
+.staff-chart__table{overflow-x:auto;margin-top:1rem}
+.staff-chart__table:focus{outline:3px solid #fd0;outline-offset:0}
+.chart-data{border-collapse:collapse;font-size:.875rem;min-width:100%}
+.chart-data caption{text-align:left;font-weight:700;padding-bottom:.5rem}
+.chart-data th,.chart-data td{border-bottom:1px solid #b1b4b6;padding:.35rem .75rem .35rem 0;text-align:left;vertical-align:top}
+.chart-data td{white-space:nowrap}
+.chart-data thead th{font-weight:700}
+.chart-data tbody th{font-weight:400}
+.staff-chart-index{columns:2}
+.staff-downloads__range{display:flex;flex-wrap:wrap;gap:0 2rem}
+.staff-verdict{text-align:left}
 `;
 
 /**

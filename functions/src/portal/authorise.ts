@@ -25,7 +25,11 @@ export type AccessRequest =
   /** Sign off, query or reopen a site's return, or settle a proposed revision: funder staff only. */
   | { readonly action: 'review-return'; readonly site: string }
   /** Answer a query on a site's return: that site's own people only. */
-  | { readonly action: 'reply-to-query'; readonly site: string };
+  | { readonly action: 'reply-to-query'; readonly site: string }
+  /** Preview and publish a release (staff's deliberate act; the use case audits it). */
+  | { readonly action: 'publish-release' }
+  /** Write a filtered download under exports/ (when it cannot be streamed). */
+  | { readonly action: 'write-export'; readonly key: string };
 
 /** Shown to the person as the 404 page; never says whether the thing exists. */
 export class NotFound extends ReturnsError {
@@ -43,6 +47,9 @@ const SITE_FILE = new RegExp(`^(?:archive|feedback)/(${SITE})/[^/]+/[^/]+(?:/[^/
 const PUBLISHED_FILE = /^published\/[^/]+\/[^/]+\.xlsx$/;
 /** The unsuppressed programme workbooks hold every site's small counts: staff only. */
 const SUMMARY_FILE = /^summaries\/[^/]+\/[^/]+$/;
+/** A filtered download of every site's stored returns: staff only. */
+const EXPORT_FILE =
+  /^exports\/[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\/returns-[0-9A-Za-z-]+\.(?:csv|json|xlsx)$/;
 
 /** Keys with anything a path could be bent with are never ours to serve. */
 function plainKey(key: string): boolean {
@@ -73,6 +80,7 @@ export function authorise(principal: Principal | undefined, request: AccessReque
       if (siteFile) return staff || ownSite(siteFile[1]);
       if (PUBLISHED_FILE.test(key)) return true;
       if (SUMMARY_FILE.test(key)) return staff;
+      if (EXPORT_FILE.test(key)) return staff;
       return false;
     }
     case 'list-objects': {
@@ -91,6 +99,10 @@ export function authorise(principal: Principal | undefined, request: AccessReque
       return staff;
     case 'reply-to-query':
       return ownSite(request.site);
+    case 'publish-release':
+      return staff;
+    case 'write-export':
+      return staff && plainKey(request.key) && EXPORT_FILE.test(request.key);
     default:
       return false;
   }

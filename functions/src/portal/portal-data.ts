@@ -6,6 +6,7 @@
  */
 import type { AuditRecord, Review } from '../returns/review.js';
 import type { CurrentReturn, Submission } from '../returns/submission.js';
+import type { ReleaseStore, ReturnFiles, SubmissionStore } from '../submissions/ports.js';
 import {
   type ReviewOutcome,
   type ReviewRequest,
@@ -20,6 +21,7 @@ import type {
   ObjectDetails,
   PortalFiles,
   PortalRecords,
+  StaffStores,
   UploadForm,
   UploadFormRequest,
   UploadForms,
@@ -36,6 +38,7 @@ export class PortalData {
     private readonly records: PortalRecords,
     private readonly files: PortalFiles,
     private readonly uploads: UploadForms,
+    private readonly staff: StaffStores,
     /** The review use case's dependencies (the table with write access, the mailer); absent, no reviews. */
     private readonly reviews?: ReviewReturnDeps,
   ) {}
@@ -133,5 +136,33 @@ export class PortalData {
   async uploadForm(request: UploadFormRequest): Promise<UploadForm> {
     this.check({ action: 'upload-object', key: request.key });
     return this.uploads.create(request);
+  }
+
+  /**
+   * The stores the publish use case reads and writes (it audits every release
+   * itself), handed over only once the principal may publish.
+   */
+  publishing(): {
+    readonly store: Pick<SubmissionStore, 'yearOverview' | 'yearReviews'>;
+    readonly files: ReturnFiles;
+    readonly releases: ReleaseStore;
+  } {
+    this.check({ action: 'publish-release' });
+    return { store: this.records, files: this.staff.files, releases: this.staff.releases };
+  }
+
+  /** Every site's current return for a quarter: what filtered downloads are built from. */
+  async currentReturns(period: string): Promise<CurrentReturn[]> {
+    this.check({ action: 'read-programme-records' });
+    return this.records.currentReturns(period);
+  }
+
+  get exportDelivery(): StaffStores['exportDelivery'] {
+    return this.staff.exportDelivery;
+  }
+
+  async writeExport(key: string, bytes: Buffer, contentType: string): Promise<void> {
+    this.check({ action: 'write-export', key });
+    await this.staff.files.write(key, bytes, contentType);
   }
 }

@@ -5,10 +5,30 @@
  * signed for one download, and forms that post an upload straight to S3.
  * Adapters implement these; nothing here knows S3 or DynamoDB.
  */
-import type { StoredObject, SubmissionStore } from '../submissions/ports.js';
+import type { ReleaseStore, ReturnFiles, StoredObject, SubmissionStore } from '../submissions/ports.js';
 
 /** The pipeline's records, read-only, as far as the portal uses them. */
-export type PortalRecords = Pick<SubmissionStore, 'getSubmission' | 'siteSubmissions' | 'yearOverview'>;
+export type PortalRecords = Pick<
+  SubmissionStore,
+  'getSubmission' | 'siteSubmissions' | 'yearOverview' | 'currentReturns' | 'yearReviews'
+>;
+
+/**
+ * What funder staff's publishing and downloads write: the release records and
+ * the bucket as the use cases write it (release files under releases/ and
+ * published/, filtered downloads under exports/).
+ */
+export interface StaffStores {
+  readonly releases: ReleaseStore;
+  readonly files: ReturnFiles;
+  /**
+   * How a filtered download reaches the browser: `stream`, in the response as
+   * it is written (a Node server); `bucket`, written under exports/ and sent as
+   * a signed link (a Lambda behind API Gateway, whose response is buffered and
+   * at most 6 MB).
+   */
+  readonly exportDelivery: 'stream' | 'bucket';
+}
 
 export interface ListedObject {
   readonly key: string;

@@ -158,6 +158,8 @@ function siteCellTerms(
     return term ? [term] : [];
   }
   if (!summary.commonItems.has(item.id)) return [];
+  // A site with no accepted return this year has nothing to show (x), as the summary says, not z.
+  if (ofSite.length === 0) return [];
   if (item.aggregation === 'unique_quarter') return 'z';
   const reported = ofSite
     .map((entry) => termOf(entry, item.id))

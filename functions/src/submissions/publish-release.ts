@@ -46,6 +46,7 @@ import { usableForRelease } from '../returns/review.js';
 import { publishedCsv, writePublishedWorkbook } from '../summaries/write-published.js';
 import { toAccepted } from './aggregate-period.js';
 import type { Log, ReleaseStore, ReturnFiles, SubmissionStore } from './ports.js';
+import { basisOf, type SuppressedCell, saveDraft, suppressedCells, useDraft } from './release-drafts.js';
 
 export interface PublishReleaseDeps {
   readonly store: Pick<SubmissionStore, 'yearOverview' | 'yearReviews'>;
@@ -56,9 +57,37 @@ export interface PublishReleaseDeps {
   readonly clock: () => Date;
 }
 
-export type PublishRequest =
+export type PublishRequest = (
   | { readonly period: string; readonly publishedBy: string }
-  | { readonly year: string; readonly publishedBy: string };
+  | { readonly year: string; readonly publishedBy: string }
+) &
+  PublishMode;
+
+/**
+ * The portal's two steps (release-drafts.ts): `preview` runs every check and
+ * the audit and keeps the outcome as a draft, publishing nothing; `draft`
+ * publishes that draft if nothing it was prepared from has changed since.
+ */
+export interface PublishMode {
+  readonly preview?: boolean;
+  readonly draft?: string;
+}
+
+/** What a preview says would be published: the audit's verdict, for a person to confirm. */
+export interface ReleasePreview {
+  readonly draftId: string;
+  readonly period: string;
+  readonly scope: ReleaseScope;
+  readonly title: string;
+  readonly number: number;
+  readonly previous?: ReleaseRecord;
+  readonly changes: readonly string[];
+  readonly quarters: readonly string[];
+  readonly submissions: ReleaseRecord['submissions'];
+  readonly suppressed: readonly SuppressedCell[];
+  readonly audit: ReleaseRecord['audit'];
+  readonly earlierReleases: number;
+}
 
 export type RefusalReason =
   | 'bad-period'
@@ -66,10 +95,12 @@ export type RefusalReason =
   | 'no-returns'
   | 'not-signed-off'
   | 'unchanged'
-  | 'audit';
+  | 'audit'
+  | 'stale';
 
 export type PublishOutcome =
   | { readonly outcome: 'published'; readonly release: ReleaseRecord; readonly message: string }
+  | { readonly outcome: 'preview'; readonly preview: ReleasePreview; readonly message: string }
   | {
       readonly outcome: 'refused';
       readonly reason: RefusalReason;
@@ -207,7 +238,12 @@ export async function publishRelease(
   }
 
   const siteName = (code: string) => reference.sites.sites.find((site) => site.code === code)?.name ?? code;
-  const prepared = await prepareRelease({ summary, scope, period: key, number, earlier, siteName });
+  // A confirmed preview publishes its draft's audited outcome rather than run the audit again.
+  const basis = basisOf(number, summary.quarters.map(formatPeriod), submissions, earlierRecords);
+  const drafted = request.draft ? await useDraft(deps.files, key, request.draft, basis) : undefined;
+  if (drafted?.outcome === 'stale') return { outcome: 'refused', reason: 'stale', message: drafted.message };
+  const prepared =
+    drafted?.prepared ?? (await prepareRelease({ summary, scope, period: key, number, earlier, siteName }));
   if (prepared.outcome === 'refused') {
     deps.log.warn('release refused by the disclosure audit', {
       period: key,
@@ -218,6 +254,40 @@ export async function publishRelease(
       reason: 'audit',
       message: `The disclosure audit refused ${describeKey(key, scope)}: with the releases already published, ${prepared.failures.length === 1 ? 'one protected count' : `${prepared.failures.length} protected counts`} could be narrowed to fewer than 8 possible values, and no further suppression protects ${prepared.failures.length === 1 ? 'it' : 'them'}. Nothing was published. The counts:\n${prepared.failures.map((line) => `  - ${line}`).join('\n')}`,
       failures: prepared.failures,
+    };
+  }
+  if (request.preview) {
+    const draftId = await saveDraft(deps.files, {
+      period: key,
+      preparedAt: now,
+      preparedBy: request.publishedBy,
+      basis,
+      prepared,
+    });
+    const suppressed = suppressedCells(prepared);
+    return {
+      outcome: 'preview',
+      message: `Release ${number} of ${describeKey(key, scope)} passes the disclosure audit and is ready to publish. Nothing has been published yet.`,
+      preview: {
+        draftId,
+        period: key,
+        scope,
+        title: describeKey(key, scope),
+        number,
+        ...(previous ? { previous } : {}),
+        changes: prepared.changes,
+        quarters: basis.quarters,
+        submissions,
+        suppressed,
+        audit: {
+          quantities: prepared.auditRows.length,
+          lps: prepared.lps,
+          milliseconds: Math.round(prepared.milliseconds),
+          suppressed: suppressed.length,
+          secondary: prepared.secondary,
+        },
+        earlierReleases: earlier.length,
+      },
     };
   }
 

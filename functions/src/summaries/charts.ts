@@ -90,7 +90,8 @@ export interface RateSeries {
 
 // Layout, in SVG user units (px at 100%).
 const PANEL = { width: 250, height: 150, gapX: 46, gapY: 56, columns: 3 };
-const MARGIN = { top: 62, right: 12, bottom: 34, left: 48 };
+// Room on the right for a last quarter's "not reported", centred on its tick.
+const MARGIN = { top: 62, right: 30, bottom: 34, left: 48 };
 const COLOURS = {
   programme: '#1f4e79',
   site: '#2e75b6',
@@ -465,7 +466,8 @@ function indicatorTable(
   return {
     caption: `${label}: rate by quarter with 95% confidence interval${benchmark === undefined ? '' : `; England ${percent(benchmark, 1)}`}`,
     headings: [
-      '',
+      // A named first column: an empty header cell tells a screen reader nothing.
+      'Programme or partnership',
       'Quarter',
       'Rate',
       '95% interval',
