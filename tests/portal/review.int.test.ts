@@ -148,6 +148,11 @@ describe('reviewing a return on the portal', () => {
     const uploadId = new URL(response.headers.get('location') as string).pathname.split('/').pop() as string;
     const revision = await harness.checked(blk, uploadId);
     expect(revision).not.toBe(page);
+    // The page moves on once the submission is recorded; the review notes the revision a moment later.
+    for (let attempt = 0; attempt < 50; attempt++) {
+      if ((await harness.stack.store.review('BLK', '2025-26-Q2'))?.proposedRevision) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     const returns = await text(blk, '/returns?year=2025-26');
     expect(returns).toContain('Accepted, waiting for the funder to take it as a revision');
     expect(returns).toMatch(/Signed off by the funder[\s\S]*\(this is the return we hold\)/);

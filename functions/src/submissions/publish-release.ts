@@ -49,7 +49,7 @@ import type { Log, ReleaseStore, ReturnFiles, SubmissionStore } from './ports.js
 import { basisOf, type SuppressedCell, saveDraft, suppressedCells, useDraft } from './release-drafts.js';
 
 export interface PublishReleaseDeps {
-  readonly store: Pick<SubmissionStore, 'yearOverview' | 'yearReviews'>;
+  readonly store: Pick<SubmissionStore, 'yearOverview' | 'review'>;
   readonly files: ReturnFiles;
   readonly releases: ReleaseStore;
   readonly reference: ReferenceData;
@@ -182,15 +182,15 @@ export async function publishRelease(
   }
   const { signedOffOnly } = reference.programme.releases;
   if (signedOffOnly) {
-    // Only a return whose review is signed off, and about this very file, may leave the funder.
-    const reviews = await deps.store.yearReviews(year);
-    const usable = (entry: AcceptedReturn) => {
-      const review = reviews.find(
-        (candidate) => candidate.site === entry.site && candidate.period === formatPeriod(entry.period),
-      );
-      return usableForRelease(review, true) && review?.submissionId === entry.submissionId;
-    };
-    const signedOff = ofScope.filter(usable);
+    // Only a return whose review is signed off, and about this very file, may leave the funder. Each
+    // review is read consistently (a GetItem each, at most 4 quarters × the sites): the by-year index
+    // is eventually consistent, and a sign-off a moment ago must count.
+    const signedOff: AcceptedReturn[] = [];
+    for (const entry of ofScope) {
+      const review = await deps.store.review(entry.site, formatPeriod(entry.period));
+      if (usableForRelease(review, true) && review?.submissionId === entry.submissionId)
+        signedOff.push(entry);
+    }
     if (!signedOff.some((entry) => scope === 'year' || entry.period.quarter === last.quarter)) {
       return {
         outcome: 'refused',
