@@ -67,6 +67,8 @@ beforeAll(async () => {
       getSubmission: async () => undefined,
       siteSubmissions: async () => [],
       yearOverview: async () => ({ submissions: [], current: [] }),
+      receiptsFor: async () => new Set(),
+      unroutableUploads: async () => [],
     },
     files: {
       head: async () => undefined,

@@ -53,6 +53,13 @@ const PORTAL_CSS = `
 .portal-counts li{border-left:5px solid #b1b4b6;padding:.25rem .75rem}
 .portal-counts .portal-counts--error{border-color:#d4351c}
 .portal-counts .portal-counts--warning{border-color:#ffdd00}
+.portal-grid-wrapper{overflow-x:auto}
+.portal-grid th,.portal-grid td{vertical-align:top}
+.portal-grid__detail{display:block;font-size:1rem;font-weight:400;color:#505a5f;margin-top:.25rem}
+.portal-grid__totals th,.portal-grid__totals td{background:#f3f2f1}
+.portal-legend li{margin-bottom:.5rem}
+.portal-legend .govuk-tag{display:inline-block;min-width:13.5rem;margin-right:.5rem}
+.portal-break{overflow-wrap:anywhere}
 .portal-js-only{display:none}
 .js-enabled .portal-js-only{display:block}
 `;

@@ -4,7 +4,7 @@
  * or the bucket, and a refusal is NotFound. Use cases take a PortalData, so a
  * page cannot reach storage except through the one decision.
  */
-import type { Submission } from '../returns/submission.js';
+import type { Submission, UnroutableUpload } from '../returns/submission.js';
 import type { ValidationReport } from '../validation/report.js';
 import { reportSchema } from '../validation/report.js';
 import { type AccessRequest, NotFound, requireAccess } from './authorise.js';
@@ -52,6 +52,18 @@ export class PortalData {
   async yearOverview(year: string): ReturnType<PortalRecords['yearOverview']> {
     this.check({ action: 'read-programme-records' });
     return this.records.yearOverview(year);
+  }
+
+  /** Which uploads under incoming/ the pipeline has finished with (receiptId keys): staff only. */
+  async uploadReceipts(objects: ReadonlyArray<{ key: string; etag?: string }>): Promise<Set<string>> {
+    this.check({ action: 'read-programme-records' });
+    return objects.length === 0 ? new Set() : this.records.receiptsFor(objects);
+  }
+
+  /** Uploads no site could claim: their keys may name anyone, so staff only. */
+  async unroutableUploads(): Promise<UnroutableUpload[]> {
+    this.check({ action: 'read-programme-records' });
+    return this.records.unroutableUploads();
   }
 
   async report(submission: Submission): Promise<ValidationReport> {

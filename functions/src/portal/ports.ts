@@ -8,7 +8,10 @@
 import type { StoredObject, SubmissionStore } from '../submissions/ports.js';
 
 /** The pipeline's records, read-only, as far as the portal uses them. */
-export type PortalRecords = Pick<SubmissionStore, 'getSubmission' | 'siteSubmissions' | 'yearOverview'>;
+export type PortalRecords = Pick<
+  SubmissionStore,
+  'getSubmission' | 'siteSubmissions' | 'yearOverview' | 'receiptsFor' | 'unroutableUploads'
+>;
 
 export interface ListedObject {
   readonly key: string;
