@@ -57,9 +57,11 @@ const PORTAL_CSS = `
 .portal-grid th,.portal-grid td{vertical-align:top}
 .portal-grid__detail{display:block;font-size:1rem;font-weight:400;color:#505a5f;margin-top:.25rem}
 .portal-grid__totals th,.portal-grid__totals td{background:#f3f2f1}
-.portal-legend li{margin-bottom:.5rem}
-.portal-legend .govuk-tag{display:inline-block;min-width:13.5rem;margin-right:.5rem}
-.portal-break{overflow-wrap:anywhere}
+.portal-legend li{display:flex;align-items:flex-start;gap:.75rem;margin-bottom:.5rem}
+.portal-legend .govuk-tag{flex:0 0 13rem;max-width:none;box-sizing:border-box}
+.portal-break{overflow-wrap:break-word}
+.portal-contacts{font-weight:400}
+.portal-non-submitters .govuk-tag{white-space:nowrap;max-width:none}
 .portal-js-only{display:none}
 .js-enabled .portal-js-only{display:block}
 `;

@@ -216,7 +216,7 @@ function pendingSection(view: StaffOverview): SafeHtml {
 <thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">Partnership</th><th scope="col" class="govuk-table__header">Arrived</th><th scope="col" class="govuk-table__header">Waiting</th><th scope="col" class="govuk-table__header">Size</th><th scope="col" class="govuk-table__header">Shown under</th><th scope="col" class="govuk-table__header">File</th></tr></thead>
 <tbody class="govuk-table__body">${view.pending.map(
     (upload) =>
-      html`<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">${upload.siteName}</th><td class="govuk-table__cell">${when(upload.receivedAt)}</td><td class="govuk-table__cell">${waiting(now - Date.parse(upload.receivedAt))}</td><td class="govuk-table__cell">${formatBytes(upload.bytes)}</td><td class="govuk-table__cell">${upload.shownUnder}</td><td class="govuk-table__cell portal-break"><code>${upload.key}</code></td></tr>`,
+      html`<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">${upload.siteName}</th><td class="govuk-table__cell">${when(upload.receivedAt)}</td><td class="govuk-table__cell">${waiting(now - Date.parse(upload.receivedAt))}</td><td class="govuk-table__cell portal-nowrap">${formatBytes(upload.bytes)}</td><td class="govuk-table__cell portal-nowrap">${upload.shownUnder}</td><td class="govuk-table__cell portal-break">${keyText(upload.key)}</td></tr>`,
   )}</tbody></table>`;
 }
 
@@ -237,7 +237,7 @@ function unreadableSection(view: StaffOverview): SafeHtml {
 <thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">Partnership</th><th scope="col" class="govuk-table__header">Arrived</th><th scope="col" class="govuk-table__header">Size</th><th scope="col" class="govuk-table__header">File</th><th scope="col" class="govuk-table__header">Result</th></tr></thead>
 <tbody class="govuk-table__body">${view.unreadable.map(
     (submission) =>
-      html`<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">${submission.siteName}</th><td class="govuk-table__cell">${when(submission.receivedAt)}</td><td class="govuk-table__cell">${formatBytes(submission.bytes)}</td><td class="govuk-table__cell portal-break"><code>${submission.s3Key}</code></td><td class="govuk-table__cell"><a class="govuk-link" href="${submissionPath('unreadable', submission.submissionId)}">Why it was not accepted<span class="govuk-visually-hidden">: ${submission.siteName}, ${when(submission.receivedAt)}</span></a></td></tr>`,
+      html`<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">${submission.siteName}</th><td class="govuk-table__cell">${when(submission.receivedAt)}</td><td class="govuk-table__cell portal-nowrap">${formatBytes(submission.bytes)}</td><td class="govuk-table__cell portal-break">${keyText(submission.s3Key)}</td><td class="govuk-table__cell"><a class="govuk-link" href="${submissionPath('unreadable', submission.submissionId)}">Why it was not accepted<span class="govuk-visually-hidden">: ${submission.siteName}, ${when(submission.receivedAt)}</span></a></td></tr>`,
   )}</tbody></table>`;
 }
 
@@ -250,9 +250,14 @@ function unroutableSection(view: StaffOverview): SafeHtml {
 <thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">File</th><th scope="col" class="govuk-table__header">Arrived</th><th scope="col" class="govuk-table__header">Size</th><th scope="col" class="govuk-table__header">Why</th></tr></thead>
 <tbody class="govuk-table__body">${shown.map(
     (upload) =>
-      html`<tr class="govuk-table__row"><th scope="row" class="govuk-table__header portal-break"><code>${upload.key}</code></th><td class="govuk-table__cell">${when(upload.receivedAt)}</td><td class="govuk-table__cell">${formatBytes(upload.bytes)}</td><td class="govuk-table__cell">${sentence(upload.why)}</td></tr>`,
+      html`<tr class="govuk-table__row"><th scope="row" class="govuk-table__header portal-break">${keyText(upload.key)}</th><td class="govuk-table__cell">${when(upload.receivedAt)}</td><td class="govuk-table__cell portal-nowrap">${formatBytes(upload.bytes)}</td><td class="govuk-table__cell">${sentence(upload.why)}</td></tr>`,
   )}</tbody></table>
 ${view.unroutable.length > shown.length ? html`<p class="govuk-body">And ${view.unroutable.length - shown.length} more; <code>returns status</code> lists them all.</p>` : ''}`;
+}
+
+/** An object key that may break after each slash rather than mid-name. */
+function keyText(key: string): SafeHtml {
+  return html`<code>${key.split('/').map((part, index) => html`${index > 0 ? html`/<wbr>` : ''}${part}`)}</code>`;
 }
 
 /** A reason recorded in lower case ("not in a site folder") as a sentence. */
@@ -279,12 +284,11 @@ ${
     : html`<p class="govuk-body"><a class="govuk-link" href="/staff/non-submitters.csv?period=${list.period}" download>Download this list as a spreadsheet (CSV)</a></p>
 <table class="govuk-table portal-non-submitters">
 <caption class="govuk-table__caption govuk-table__caption--m">Without an accepted return for ${list.title}</caption>
-<thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">Partnership</th><th scope="col" class="govuk-table__header">Status</th><th scope="col" class="govuk-table__header">Contacts</th><th scope="col" class="govuk-table__header">What they have sent</th></tr></thead>
+<thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">Partnership and its contacts</th><th scope="col" class="govuk-table__header">Status</th><th scope="col" class="govuk-table__header">What they have sent</th></tr></thead>
 <tbody class="govuk-table__body">${list.sites.map(
         ({ site, cell, sent }) => html`<tr class="govuk-table__row" id="site-${site.code}">
-<th scope="row" class="govuk-table__header">${site.name}</th>
+<th scope="row" class="govuk-table__header">${site.name}<ul class="govuk-list govuk-body-s govuk-!-margin-top-1 govuk-!-margin-bottom-0 portal-contacts">${site.contacts.map((email) => html`<li class="portal-break"><a class="govuk-link" href="mailto:${email}">${email}</a></li>`)}</ul></th>
 <td class="govuk-table__cell">${tag(GRID_STATE_LABELS[cell.status], GRID_TONES[cell.status])}<span class="portal-grid__detail">${cell.daysLate > 0 ? `${days(cell.daysLate)} late` : cell.daysToDue === 0 ? 'due today' : cell.daysToDue !== undefined ? `due in ${days(cell.daysToDue)}` : ''}</span></td>
-<td class="govuk-table__cell"><ul class="govuk-list govuk-body-s govuk-!-margin-bottom-0">${site.contacts.map((email) => html`<li class="portal-break"><a class="govuk-link" href="mailto:${email}">${email}</a></li>`)}</ul></td>
 <td class="govuk-table__cell">${
           sent.length === 0 && cell.pending.length === 0
             ? html`<span class="govuk-body-s">Nothing yet</span>`
