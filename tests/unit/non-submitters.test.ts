@@ -1,10 +1,14 @@
 /**
  * The non-submitters list as CSV, and the quarter in its address: text that
  * would be a formula in a spreadsheet arrives inert, and a bad quarter gets a
- * clear answer, never a stack trace.
+ * clear answer, never a stack trace; and the staff-only reads beside the
+ * grid refused to a site user before the store is asked.
  */
 import { describe, expect, it } from 'vitest';
 import type { GridCell } from '../../functions/src/aggregation/completeness.js';
+import { NotFound } from '../../functions/src/portal/authorise.js';
+import { PortalData } from '../../functions/src/portal/portal-data.js';
+import type { Principal } from '../../functions/src/portal/principal.js';
 import {
   chooseQuarter,
   type NonSubmitterList,
@@ -103,5 +107,41 @@ describe('the quarter in the address', () => {
       ok: true,
       period: { startYear: 2025, quarter: 3 },
     });
+  });
+});
+
+describe('what only staff may read', () => {
+  const touched: string[] = [];
+  const records = {
+    getSubmission: async () => undefined,
+    siteSubmissions: async () => [],
+    yearOverview: async () => ({ submissions: [], current: [] }),
+    receiptsFor: async () => {
+      touched.push('receipts');
+      return new Set<string>();
+    },
+    unroutableUploads: async () => {
+      touched.push('unroutable');
+      return [];
+    },
+  };
+  const files = {
+    head: async () => undefined,
+    read: async () => Buffer.alloc(0),
+    list: async () => [],
+    signDownload: async () => '',
+  };
+  const uploads = { create: async () => ({ url: '', fields: {}, expiresAt: '' }) };
+  const as = (principal: Principal) => new PortalData(principal, records, files, uploads);
+
+  it('a site user is refused the unclaimed uploads and the receipts before the store is asked', async () => {
+    const blk = as({ kind: 'site', site: 'BLK', username: 'blk', displayName: 'blk' });
+    await expect(blk.unroutableUploads()).rejects.toBeInstanceOf(NotFound);
+    await expect(blk.uploadReceipts([{ key: 'incoming/BLK/a.xlsx' }])).rejects.toBeInstanceOf(NotFound);
+    expect(touched).toEqual([]);
+    const staff = as({ kind: 'staff', username: 'staff', displayName: 'staff' });
+    await expect(staff.unroutableUploads()).resolves.toEqual([]);
+    await expect(staff.uploadReceipts([{ key: 'incoming/BLK/a.xlsx' }])).resolves.toEqual(new Set());
+    expect(touched).toEqual(['unroutable', 'receipts']);
   });
 });
