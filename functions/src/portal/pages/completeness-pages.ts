@@ -66,6 +66,11 @@ export function nonSubmittersPath(period: string): string {
   return `/staff/non-submitters?period=${encodeURIComponent(period)}`;
 }
 
+function dueIn(cell: GridCell): string {
+  if (cell.daysToDue === undefined) return '';
+  return cell.daysToDue === 0 ? 'due today' : `due in ${days(cell.daysToDue)}`;
+}
+
 /** The facts under a cell's tag: lateness, due date, warnings, what is waiting. */
 function cellDetail(cell: GridCell): string[] {
   const lines: string[] = [];
@@ -88,12 +93,12 @@ function cellDetail(cell: GridCell): string[] {
       break;
     case 'not-accepted':
       lines.push(`${cell.submissions} ${cell.submissions === 1 ? 'file' : 'files'}, none accepted`);
-      if (late) lines.push(late);
+      lines.push(late ?? dueIn(cell));
       break;
     case 'received': {
       const first = cell.pending[0];
       if (first) lines.push(`arrived ${when(first.receivedAt)}`);
-      if (late) lines.push(late);
+      lines.push(late ?? dueIn(cell));
       break;
     }
     case 'late':
@@ -101,13 +106,7 @@ function cellDetail(cell: GridCell): string[] {
       if (late) lines.push(late);
       break;
     default:
-      lines.push(
-        cell.daysToDue === 0
-          ? 'due today'
-          : cell.daysToDue === undefined
-            ? ''
-            : `due in ${days(cell.daysToDue)}`,
-      );
+      lines.push(dueIn(cell));
   }
   return lines.filter((line) => line !== '');
 }
