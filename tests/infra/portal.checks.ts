@@ -137,7 +137,11 @@ describe('the portal stack', () => {
     expect(bySid.ListReleasesAndUploads?.Condition).toEqual({
       StringLike: { 's3:prefix': ['published/*', 'incoming/*'] },
     });
-    expect(bySid.ReadSubmissions?.Action).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
+    expect(bySid.ReadSubmissions?.Action).toEqual([
+      'dynamodb:BatchGetItem',
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+    ]);
   });
 
   it('never grants the unsuppressed summaries, any write but upload forms, or a wildcard action', () => {
