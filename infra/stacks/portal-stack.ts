@@ -260,7 +260,8 @@ export class PortalStack extends Stack {
     this.portal.allow(
       new PolicyStatement({
         sid: 'ReadSubmissions',
-        actions: ['dynamodb:GetItem', 'dynamodb:Query'],
+        // BatchGetItem: the staff completeness page asks which uploads have receipts, 100 at a time.
+        actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'],
         resources: [
           table.tableArn,
           `${table.tableArn}/index/${TABLE_DESIGN.bySite.indexName}`,

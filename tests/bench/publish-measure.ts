@@ -46,7 +46,7 @@ reference.sites.sites.forEach((site, index) => {
 const objects = new Map<string, Buffer>();
 const records = new Map<string, ReleaseRecord[]>();
 const deps = {
-  store: { yearOverview: async () => ({ submissions: [], current }), yearReviews: async () => [] },
+  store: { yearOverview: async () => ({ submissions: [], current }), review: async () => undefined },
   files: {
     head: async (key: string) =>
       objects.has(key) ? { key, size: objects.get(key)?.length ?? 0 } : undefined,

@@ -220,6 +220,21 @@ describe('the local stack, as npm start runs it', () => {
     expect(status).toMatch(
       /Files that could not be read as any quarter's return \(2\)[\s\S]*SEN {2}locked\.xlsx[\s\S]*SEN {2}empty\.xlsx/,
     );
+    // The same lists in --json, beside the grid, for scripts.
+    const json = JSON.parse((await run(['status', '--year', '2025-26', '--json'])).stdout) as {
+      cells: unknown[];
+      unroutableUploads: Array<{ key: string; why: string }>;
+      unreadableFiles: Array<{ s3Key: string; site: string }>;
+    };
+    expect(json.cells).toHaveLength(20);
+    expect(json.unroutableUploads.map((upload) => upload.key).sort()).toEqual([
+      'incoming/Southend.xlsx',
+      'incoming/XYZ/return.xlsx',
+    ]);
+    expect(json.unreadableFiles.map((file) => `${file.site} ${file.s3Key}`).sort()).toEqual([
+      'SEN incoming/SEN/empty.xlsx',
+      'SEN incoming/SEN/locked.xlsx',
+    ]);
     const redrive = await run(['redrive']);
     expect(redrive.code, redrive.stderr).toBe(0);
     expect(redrive.stdout).toBe('There were no dead-lettered messages: nothing to move.\n');

@@ -142,7 +142,11 @@ describe('the portal stack', () => {
     expect(bySid.ListReleasesAndUploads?.Condition).toEqual({
       StringLike: { 's3:prefix': ['published/*', 'incoming/*'] },
     });
-    expect(bySid.ReadSubmissions?.Action).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
+    expect(bySid.ReadSubmissions?.Action).toEqual([
+      'dynamodb:BatchGetItem',
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+    ]);
     // Reviews: conditional updates only, on the review's own items, never the indexes or a put/delete.
     expect(bySid.RecordReviews?.Action).toBe('dynamodb:UpdateItem');
     expect(JSON.stringify(bySid.RecordReviews?.Resource)).not.toContain('/index/');

@@ -7,6 +7,7 @@
 import { importJWK, SignJWT } from 'jose';
 import type { LocalPortal, LocalPortalOptions } from '../../functions/src/local/local-portal.js';
 import { LOCAL_PORTAL_CLIENT_ID, startLocalPortal } from '../../functions/src/local/local-portal.js';
+import type { LocalStackOptions } from '../../functions/src/local/local-stack.js';
 import { cookieNames, seal } from '../../functions/src/portal/session.js';
 import { startTestStack, type TestStack } from '../support/local-stack.js';
 import { testReference } from '../support/reference.js';
@@ -124,8 +125,11 @@ export async function postUpload(
   return fetch(form.action, { method: 'POST', body, redirect: 'manual' });
 }
 
-export async function startPortalHarness(options: Partial<LocalPortalOptions> = {}): Promise<PortalHarness> {
-  const stack = await startTestStack();
+export async function startPortalHarness(
+  options: Partial<LocalPortalOptions> = {},
+  stackOptions: Partial<LocalStackOptions> = {},
+): Promise<PortalHarness> {
+  const stack = await startTestStack(stackOptions);
   const reference = testReference();
   let portal: LocalPortal;
   try {

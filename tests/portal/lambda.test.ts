@@ -69,6 +69,9 @@ beforeAll(async () => {
       yearOverview: async () => ({ submissions: [], current: [] }),
       currentReturns: async () => [],
       yearReviews: async () => [],
+      review: async () => undefined,
+      receiptsFor: async () => new Set(),
+      unroutableUploads: async () => [],
     },
     files: {
       head: async () => undefined,

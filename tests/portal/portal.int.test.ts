@@ -166,6 +166,14 @@ const MATRIX: Record<string, { path: () => string; expect: Record<Caller, Expect
     path: () => '/staff/downloads/file?from=2025-26-Q2&to=2025-26-Q2&format=csv',
     expect: { anonymous: 'sign-in', BLK: 404, BFD: 404, staff: 200 },
   },
+  'GET /staff/non-submitters': {
+    path: () => '/staff/non-submitters?period=2025-26-Q2',
+    expect: { anonymous: 'sign-in', BLK: 404, BFD: 404, staff: 200 },
+  },
+  'GET /staff/non-submitters.csv': {
+    path: () => '/staff/non-submitters.csv?period=2025-26-Q2',
+    expect: { anonymous: 'sign-in', BLK: 404, BFD: 404, staff: 200 },
+  },
 };
 
 /** A POST as the caller's own page would send it: from the portal's origin, with the session's CSRF token. */
@@ -449,5 +457,63 @@ describe('what a return says is shown as text, never as markup', () => {
     expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
     expect(html).not.toContain('<script>alert(2)');
     expect(html).not.toContain('<img src=x');
+  });
+});
+
+describe('funder staff’s completeness pages', () => {
+  it.each([
+    ['a quarter 5', '2025-26-Q5', 400, 'has no quarter 5'],
+    ['words', 'last%20quarter', 400, 'is not a quarter: write it like 2025-26-Q2'],
+    ['markup', '%3Cscript%3Ealert(1)%3C%2Fscript%3E', 400, '&lt;script&gt;'],
+    ['a quarter before the programme', '2019-20-Q1', 404, 'outside the programme'],
+    ['a quarter not yet started', '2034-35-Q4', 404, 'has not started yet'],
+  ])('the non-submitters list for %s is a clear page', async (_, period, status, words) => {
+    for (const path of ['/staff/non-submitters', '/staff/non-submitters.csv']) {
+      const response = await staff.fetch(`${path}?period=${period}`);
+      expect(response.status).toBe(status);
+      const page = await response.text();
+      expect(page).toContain(words);
+      expect(page).not.toMatch(/at \S+\.ts:\d+|<script>alert/);
+    }
+  });
+
+  it('lists BLK (rejected) and the sites that sent nothing, with contacts, as a page and as CSV', async () => {
+    const page = await (await staff.fetch('/staff/non-submitters?period=2025-26-Q2')).text();
+    expect(page).toContain('Blackpool Better Start');
+    expect(page).toContain('data@blackpool-betterstart.example');
+    expect(page).not.toMatch(/id="site-BFD"/);
+    const csv = await staff.fetch('/staff/non-submitters.csv?period=2025-26-Q2');
+    expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(csv.headers.get('content-disposition')).toBe(
+      'attachment; filename="non-submitters-2025-26-Q2.csv"',
+    );
+    const lines = (await csv.text())
+      .replace(/^\ufeff/, '')
+      .trimEnd()
+      .split('\r\n');
+    expect(lines[0]).toMatch(/^Site code,Partnership,Quarter,Status,/);
+    expect(lines.some((line) => line.startsWith('BLK,Blackpool Better Start,2025-26-Q2,not accepted,'))).toBe(
+      true,
+    );
+    expect(lines.some((line) => line.startsWith('BFD,'))).toBe(false);
+  });
+
+  it('shows staff the uploads no site could claim and the files no quarter could take', async () => {
+    await harness.stack.upload('incoming/stray-return.xlsx', Buffer.from('PK'));
+    await harness.stack.upload('incoming/BFD/empty.xlsx', Buffer.alloc(0));
+    let page = '';
+    for (let attempt = 0; attempt < 100; attempt++) {
+      page = await (await staff.fetch('/staff?year=2025-26')).text();
+      // Until checked, both are listed as files being checked; then each moves to its own list.
+      if (page.includes('id="unroutable"') && page.includes('id="unreadable"')) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(page).toContain('Uploads no partnership could claim');
+    // Keys may break after each slash (<wbr>), never mid-name.
+    expect(page).toMatch(/incoming\/<wbr>stray-return\.xlsx[\s\S]*Not in a site folder/);
+    expect(page).toContain('Files that could not be read as any quarter’s return');
+    expect(page).toMatch(/Better Start Bradford[\s\S]*incoming\/<wbr>BFD\/<wbr>empty\.xlsx/);
+    const blkPage = await blk.fetch('/staff?year=2025-26');
+    expect(blkPage.status).toBe(404);
   });
 });

@@ -15,7 +15,7 @@ import {
   quartersOfYear,
   today,
 } from '../programme/periods.js';
-import type { Submission } from '../returns/submission.js';
+import type { Submission, UnroutableUpload } from '../returns/submission.js';
 import type { Command } from './command.js';
 import { cliReferenceData } from './reference.js';
 import { connectToStack } from './stack-connection.js';
@@ -80,8 +80,28 @@ export const statusCommand: Command = {
         current: overview.current,
         now: new Date(),
       });
+      const attention = await attentionLists(stack, reference, year, overview.submissions);
       if (values.json) {
-        process.stdout.write(`${JSON.stringify(cells, null, 2)}\n`);
+        // The grid, then what no cell can show: uploads no site could claim, files no quarter could take.
+        process.stdout.write(
+          `${JSON.stringify(
+            {
+              year,
+              cells,
+              unroutableUploads: attention.unroutable,
+              unreadableFiles: attention.unreadable.map(({ values: _values, ...rest }) => rest),
+              undeliveredEmails: attention.emails.map((submission) => ({
+                submissionId: submission.submissionId,
+                site: submission.site,
+                ...(submission.period ? { period: submission.period } : {}),
+                s3Key: submission.s3Key,
+                emailState: submission.emailState,
+              })),
+            },
+            null,
+            2,
+          )}\n`,
+        );
         return 0;
       }
       const width =
@@ -107,7 +127,7 @@ export const statusCommand: Command = {
         `Returns on ${stack.where}, ${year}\n\n${header.trimEnd()}\n${lines.map((line) => line.trimEnd()).join('\n')}\n\n` +
           'rejected: files were sent but none was accepted. late: accepted after the due date, or not accepted by it.\n',
       );
-      process.stdout.write(await needsAttention(stack, reference, year, overview.submissions));
+      process.stdout.write(needsAttention(attention));
       return 0;
     } finally {
       stack.close();
@@ -180,21 +200,34 @@ export const submissionsCommand: Command = {
 /**
  * What staff must look at beyond the grid: uploads no site could claim, files
  * that could not be read as any quarter's return (so no cell shows them), and
- * feedback emails still owed or escalated. Empty when there is nothing.
+ * feedback emails still owed or escalated.
  */
-async function needsAttention(
+async function attentionLists(
   stack: ReturnType<typeof connectToStack>,
   reference: ReturnType<typeof cliReferenceData>,
   year: string,
   yearSubmissions: readonly Submission[],
-): Promise<string> {
+): Promise<{ unroutable: UnroutableUpload[]; unreadable: Submission[]; emails: Submission[] }> {
   const startYear = Number(year.slice(0, 4));
   // From the year's start on: an upload with no quarter may arrive late, after the year is over.
   const inYear = (iso: string) => iso >= `${startYear}-04-01`;
+  const unroutable = (await stack.store.unroutableUploads()).filter((upload) => inYear(upload.receivedAt));
+  const unreadable = (
+    await Promise.all(reference.sites.sites.map((site) => stack.store.siteSubmissions(site.code)))
+  )
+    .flat()
+    .filter((submission) => !submission.period && inYear(submission.receivedAt));
+  const emails = [...yearSubmissions, ...unreadable].filter((submission) =>
+    ['pending', 'sending', 'escalated', 'failed'].includes(submission.emailState),
+  );
+  return { unroutable, unreadable, emails };
+}
+
+/** The lists above as text for the terminal; empty when there is nothing. */
+function needsAttention(lists: Awaited<ReturnType<typeof attentionLists>>): string {
+  const { unroutable, unreadable, emails } = lists;
   const when = (iso: string) => iso.replace('T', ' ').slice(0, 16);
   const sections: string[] = [];
-
-  const unroutable = (await stack.store.unroutableUploads()).filter((upload) => inYear(upload.receivedAt));
   if (unroutable.length > 0) {
     sections.push(
       `Uploads no site could claim (${unroutable.length}): nobody was emailed; move each to incoming/{SITE}/ or delete it.\n${unroutable
@@ -205,12 +238,6 @@ async function needsAttention(
         .join('\n')}${unroutable.length > 50 ? `\n  …and ${unroutable.length - 50} more` : ''}`,
     );
   }
-
-  const unreadable = (
-    await Promise.all(reference.sites.sites.map((site) => stack.store.siteSubmissions(site.code)))
-  )
-    .flat()
-    .filter((submission) => !submission.period && inYear(submission.receivedAt));
   if (unreadable.length > 0) {
     sections.push(
       `Files that could not be read as any quarter's return (${unreadable.length}): each site was emailed why.\n${unreadable
@@ -221,10 +248,6 @@ async function needsAttention(
         .join('\n')}`,
     );
   }
-
-  const emails = [...yearSubmissions, ...unreadable].filter((submission) =>
-    ['pending', 'sending', 'escalated', 'failed'].includes(submission.emailState),
-  );
   if (emails.length > 0) {
     sections.push(
       `Feedback emails not yet delivered (${emails.length}): pending ones are retried for a day, then escalated to operations.\n${emails

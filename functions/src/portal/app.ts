@@ -35,8 +35,8 @@ import {
   privacyPage,
   problemPage,
   signedOutPage,
-  staffPage,
 } from './pages/common-pages.js';
+import { nonSubmittersPage, staffPage } from './pages/completeness-pages.js';
 import { page } from './pages/layout.js';
 import {
   checkingPage,
@@ -72,7 +72,13 @@ import {
 import type { SignIn } from './sign-in.js';
 import { staffCharts } from './staff-charts.js';
 import { checkDownload, deliverDownload, downloadChoices } from './staff-downloads.js';
-import { staffOverview } from './staff-overview.js';
+import {
+  chooseQuarter,
+  nonSubmitterList,
+  nonSubmittersCsv,
+  staffOverview,
+  startedQuarters,
+} from './staff-overview.js';
 import { confirmRelease, previewRelease, staffReleases } from './staff-releases.js';
 import { blankTemplate, templateChoices, templateWithLastFigures } from './templates.js';
 import { type PortalSettings, prepareUpload, uploadProgress, XLSX_TYPE } from './uploads.js';
@@ -708,6 +714,36 @@ export function createPortal(deps: PortalDeps): {
         return c.body(delivery.body);
       },
     },
+    ...(['page', 'csv'] as const).map(
+      (format): PortalRoute => ({
+        method: 'GET',
+        path: format === 'csv' ? '/staff/non-submitters.csv' : '/staff/non-submitters',
+        audience: 'staff',
+        handle: async (c) => {
+          const choice = chooseQuarter(reference, c.req.query('period'), deps.clock());
+          if (!choice.ok) {
+            return problem(
+              c,
+              choice.status,
+              choice.status === 400 ? 'Check the quarter' : 'Quarter not found',
+              choice.message,
+            );
+          }
+          const list = await nonSubmitterList(c.get('data'), reference, choice.period, deps.clock());
+          if (format === 'csv') {
+            c.header('content-type', 'text/csv; charset=utf-8');
+            c.header('content-disposition', `attachment; filename="non-submitters-${list.period}.csv"`);
+            // The byte-order mark tells Excel the file is UTF-8 (names with accents, dashes).
+            return c.body(`\ufeff${nonSubmittersCsv(list)}`);
+          }
+          return render(
+            c,
+            `Without an accepted return, ${list.title}`,
+            nonSubmittersPage(list, startedQuarters(reference, choice.period.startYear, deps.clock())),
+          );
+        },
+      }),
+    ),
   ];
 
   /**

@@ -53,6 +53,15 @@ const PORTAL_CSS = `
 .portal-counts li{border-left:5px solid #b1b4b6;padding:.25rem .75rem}
 .portal-counts .portal-counts--error{border-color:#d4351c}
 .portal-counts .portal-counts--warning{border-color:#ffdd00}
+.portal-grid-wrapper{overflow-x:auto}
+.portal-grid th,.portal-grid td{vertical-align:top}
+.portal-grid__detail{display:block;font-size:1rem;font-weight:400;color:#505a5f;margin-top:.25rem}
+.portal-grid__totals th,.portal-grid__totals td{background:#f3f2f1}
+.portal-legend li{display:flex;align-items:flex-start;gap:.75rem;margin-bottom:.5rem}
+.portal-legend .govuk-tag{flex:0 0 13rem;max-width:none;box-sizing:border-box}
+.portal-break{overflow-wrap:break-word}
+.portal-contacts{font-weight:400}
+.portal-non-submitters .govuk-tag{white-space:nowrap;max-width:none}
 .portal-js-only{display:none}
 .js-enabled .portal-js-only{display:block}
 .staff-chart{margin-bottom:2.5rem;padding-top:1rem;border-top:1px solid #b1b4b6}

@@ -5,7 +5,7 @@
  * page cannot reach storage except through the one decision.
  */
 import type { AuditRecord, Review } from '../returns/review.js';
-import type { CurrentReturn, Submission } from '../returns/submission.js';
+import type { CurrentReturn, Submission, UnroutableUpload } from '../returns/submission.js';
 import type { ReleaseStore, ReturnFiles, SubmissionStore } from '../submissions/ports.js';
 import {
   type ReviewOutcome,
@@ -64,6 +64,18 @@ export class PortalData {
   async yearOverview(year: string): ReturnType<PortalRecords['yearOverview']> {
     this.check({ action: 'read-programme-records' });
     return this.records.yearOverview(year);
+  }
+
+  /** Which uploads under incoming/ the pipeline has finished with (receiptId keys): staff only. */
+  async uploadReceipts(objects: ReadonlyArray<{ key: string; etag?: string }>): Promise<Set<string>> {
+    this.check({ action: 'read-programme-records' });
+    return objects.length === 0 ? new Set() : this.records.receiptsFor(objects);
+  }
+
+  /** Uploads no site could claim: their keys may name anyone, so staff only. */
+  async unroutableUploads(): Promise<UnroutableUpload[]> {
+    this.check({ action: 'read-programme-records' });
+    return this.records.unroutableUploads();
   }
 
   async report(submission: Submission): Promise<ValidationReport> {
@@ -143,7 +155,7 @@ export class PortalData {
    * itself), handed over only once the principal may publish.
    */
   publishing(): {
-    readonly store: Pick<SubmissionStore, 'yearOverview' | 'yearReviews'>;
+    readonly store: Pick<SubmissionStore, 'yearOverview' | 'review'>;
     readonly files: ReturnFiles;
     readonly releases: ReleaseStore;
   } {

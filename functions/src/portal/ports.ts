@@ -10,7 +10,14 @@ import type { ReleaseStore, ReturnFiles, StoredObject, SubmissionStore } from '.
 /** The pipeline's records, read-only, as far as the portal uses them. */
 export type PortalRecords = Pick<
   SubmissionStore,
-  'getSubmission' | 'siteSubmissions' | 'yearOverview' | 'currentReturns' | 'yearReviews'
+  | 'getSubmission'
+  | 'siteSubmissions'
+  | 'yearOverview'
+  | 'currentReturns'
+  | 'review'
+  | 'yearReviews'
+  | 'receiptsFor'
+  | 'unroutableUploads'
 >;
 
 /**

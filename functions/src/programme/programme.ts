@@ -35,6 +35,18 @@ const releasesSchema = z.strictObject({
 });
 
 export type ReleaseSettings = z.infer<typeof releasesSchema>;
+/**
+ * How funder staff's completeness grid reads the calendar. A quarter is "due soon" this many
+ * days before its due date; a return still not sent this many days after its due date is
+ * "missing" rather than "late" (by then the next quarter's return is due too, and the
+ * quarter's figures are being read without it).
+ */
+const completenessSchema = z.strictObject({
+  dueSoonDays: z.int().min(1).max(60).default(10),
+  missingAfterDays: z.int().min(1).max(365).default(90),
+});
+
+export type CompletenessSettings = z.infer<typeof completenessSchema>;
 
 const programmeSchema = z.strictObject({
   name: z.string().min(1),
@@ -46,6 +58,7 @@ const programmeSchema = z.strictObject({
     .optional(),
   reminders: remindersSchema.optional(),
   releases: releasesSchema.optional(),
+  completeness: completenessSchema.optional(),
   firstYear: z
     .string()
     .refine((text) => 'startYear' in parseYear(text), 'should be a financial year like 2025-26'),
@@ -73,6 +86,8 @@ export class Programme {
   readonly reminders: ReminderSettings;
   /** Release settings; without a `releases` block every accepted return is used. */
   readonly releases: ReleaseSettings;
+  /** The completeness grid's due-soon and missing thresholds; due soon defaults to the reminder's day. */
+  readonly completeness: CompletenessSettings;
 
   /**
    * The same programme with the portal's address set: the deployed and local stacks know
@@ -89,6 +104,8 @@ export class Programme {
     this.portalUrl = settings.portalUrl;
     this.reminders = settings.reminders ?? remindersSchema.parse({ staffEmails: [settings.helpEmail] });
     this.releases = settings.releases ?? releasesSchema.parse({});
+    this.completeness =
+      settings.completeness ?? completenessSchema.parse({ dueSoonDays: this.reminders.daysBeforeDue });
     const first = parseYear(settings.firstYear) as { startYear: number };
     this.firstPeriod = { startYear: first.startYear, quarter: 1 };
     this.lastPeriod = { startYear: first.startYear + settings.years - 1, quarter: 4 };

@@ -1,10 +1,7 @@
-/** Pages anyone may see, the staff starting page, and the pages that say something went wrong. */
-import { COMPLETENESS_LABELS } from '../../aggregation/completeness.js';
+/** Pages anyone may see, and the pages that say something went wrong. */
 import type { Programme } from '../../programme/programme.js';
 import { html, type SafeHtml } from '../html.js';
-import type { StaffOverview } from '../staff-overview.js';
-import { SERVICE_NAME, tag } from './layout.js';
-import { submissionPath } from './site-pages.js';
+import { SERVICE_NAME } from './layout.js';
 
 export function landingPage(programme: Programme): SafeHtml {
   return html`
@@ -18,32 +15,6 @@ export function noAccessPage(programme: Programme): SafeHtml {
   return html`
 <h1 class="govuk-heading-l">Your account has no access yet</h1>
 <p class="govuk-body">You are signed in, but your account is not linked to a partnership or to the funder's team. Email <a class="govuk-link" href="mailto:${programme.helpEmail}">${programme.helpEmail}</a> and say which partnership you send returns for.</p>`;
-}
-
-export function staffPage(view: StaffOverview, years: readonly string[]): SafeHtml {
-  return html`
-<h1 class="govuk-heading-l">Completeness<span class="govuk-caption-m">${view.year}</span></h1>
-<table class="govuk-table">
-<caption class="govuk-table__caption govuk-table__caption--m">Returns by partnership and quarter</caption>
-<thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">Partnership</th>${view.periods.map((period) => html`<th scope="col" class="govuk-table__header">${period}</th>`)}</tr></thead>
-<tbody class="govuk-table__body">${view.rows.map(
-    (row) =>
-      html`<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">${row.name}</th>${row.cells.map(
-        (cell) => {
-          const tone =
-            cell.state === 'accepted'
-              ? 'green'
-              : cell.state === 'accepted-with-unexplained-warnings'
-                ? 'yellow'
-                : cell.state === 'not-yet-due'
-                  ? 'grey'
-                  : 'red';
-          const label = `${COMPLETENESS_LABELS[cell.state]}${cell.late && cell.state !== 'missing' ? ', late' : ''}`;
-          return html`<td class="govuk-table__cell">${cell.submissionId ? html`<a class="govuk-link" href="${submissionPath(cell.period, cell.submissionId)}">${tag(label, tone)}<span class="govuk-visually-hidden"> ${row.name} ${cell.period}</span></a>` : tag(label, tone)}</td>`;
-        },
-      )}</tr>`,
-  )}</tbody></table>
-${years.length > 1 ? html`<p class="govuk-body">Other years: ${years.map((year, index) => html`${index > 0 ? ', ' : ''}<a class="govuk-link" href="/staff?year=${year}">${year}</a>`)}</p>` : ''}`;
 }
 
 export function helpPage(programme: Programme): SafeHtml {
