@@ -2,10 +2,12 @@
  * Lambda entry point for the portal: the composition root for AWS.
  * Configuration, clients and the session key are read once, at cold start.
  */
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { CognitoUserDirectory } from '../adapters/cognito-user-directory.js';
 import { DynamoSubmissionStore } from '../adapters/dynamodb-submission-store.js';
 import { createLogger, powertoolsLog } from '../adapters/powertools-observability.js';
 import { S3PortalFiles } from '../adapters/s3-portal-files.js';
@@ -25,9 +27,10 @@ const s3 = new S3Client({
   responseChecksumValidation: 'WHEN_REQUIRED',
 });
 const secret = await readSecret(new SecretsManagerClient({}), settings.SESSION_SECRET_ARN);
+const reference = referenceForSettings(settings);
 
 export const handler = createPortalHandler({
-  reference: referenceForSettings(settings),
+  reference,
   records: new DynamoSubmissionStore(
     DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }),
     settings.TABLE_NAME,
@@ -41,6 +44,11 @@ export const handler = createPortalHandler({
     scope: 'openid email',
     allowHttp: false,
   }),
+  users: new CognitoUserDirectory(
+    new CognitoIdentityProviderClient({}),
+    settings.USER_POOL_ID,
+    reference.sites.sites.map((site) => site.code),
+  ),
   verifyAccessToken: accessTokenVerifier({
     issuer: settings.OIDC_ISSUER,
     clientId: settings.OIDC_CLIENT_ID,

@@ -26,8 +26,9 @@ import { createPortal, type PortalRoute } from '../portal/app.js';
 import { openIdSignIn } from '../portal/sign-in.js';
 import type { ReferenceData } from '../reference/reference-data.js';
 import type { Log } from '../submissions/ports.js';
-import { type DemoUser, type LocalSignIn, startLocalSignIn } from './local-sign-in.js';
+import { type DemoUser, demoUsers, type LocalSignIn, startLocalSignIn } from './local-sign-in.js';
 import { startUploadCheck } from './local-upload-check.js';
+import { LocalUserStore } from './local-user-store.js';
 
 export const LOCAL_PORTAL_PORTS = { portal: 4580, signIn: 4581, uploads: 4582 } as const;
 export const LOCAL_PORTAL_CLIENT_ID = 'monitoring-returns-portal';
@@ -46,6 +47,8 @@ export interface LocalPortalOptions {
   readonly maxUploadBytes?: number;
   readonly uploadFormSeconds?: number;
   readonly extraUsers?: readonly DemoUser[];
+  /** Where the sign-in's accounts are kept (`{data}/portal-users.json`); in memory without it. */
+  readonly usersFile?: string;
   readonly clock?: () => Date;
 }
 
@@ -87,7 +90,15 @@ export async function startLocalPortal(options: LocalPortalOptions): Promise<Loc
     );
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
+    const clock = options.clock ?? (() => new Date());
+    // The demo users, then whoever staff invite: read by the sign-in page and written by the portal.
+    const store = new LocalUserStore(
+      options.usersFile,
+      [...demoUsers(options.reference.sites), ...(options.extraUsers ?? [])],
+      clock,
+    );
     const signIn = await startLocalSignIn({
+      store,
       sites: options.reference.sites,
       port: options.ports.signIn,
       clientId: LOCAL_PORTAL_CLIENT_ID,
@@ -127,7 +138,6 @@ export async function startLocalPortal(options: LocalPortalOptions): Promise<Loc
     stops.push(async () => dynamodb.destroy());
 
     const sessionKey = new Uint8Array(randomBytes(32));
-    const clock = options.clock ?? (() => new Date());
     const { app, routes } = createPortal({
       reference: options.reference,
       records: new DynamoSubmissionStore(
@@ -143,6 +153,7 @@ export async function startLocalPortal(options: LocalPortalOptions): Promise<Loc
         scope: 'openid email',
         allowHttp: true,
       }),
+      users: store,
       verifyAccessToken: accessTokenVerifier({
         issuer: signIn.issuer,
         clientId: LOCAL_PORTAL_CLIENT_ID,
@@ -163,7 +174,9 @@ export async function startLocalPortal(options: LocalPortalOptions): Promise<Loc
       url,
       signIn,
       uploadEndpoint: uploads.endpoint,
-      users: signIn.users,
+      get users() {
+        return signIn.users;
+      },
       routes,
       sessionKey,
       stop: stopAll,
@@ -187,10 +200,12 @@ export async function startPortalBesideStack(
   },
   reference: ReferenceData,
   log: Log,
+  options: { readonly usersFile?: string } = {},
 ): Promise<LocalPortal & { readonly lines: readonly string[] }> {
   const portal = await startLocalPortal({
     reference,
     log,
+    ...(options.usersFile ? { usersFile: options.usersFile } : {}),
     bucket: stack.bucket,
     table: stack.table,
     endpoints: stack.endpoints,
@@ -202,7 +217,7 @@ export async function startPortalBesideStack(
   });
   const width = Math.max(...portal.users.map((user) => user.name.length));
   const lines = [
-    `Portal: open ${portal.url}/ and choose "Sign in"; the local sign-in page (${portal.signIn.issuer}) offers these demo users:`,
+    `Portal: open ${portal.url}/ and choose "Sign in"; the local sign-in page (${portal.signIn.issuer}) offers these users (funder staff invite more at ${portal.url}/staff/users):`,
     ...portal.users.map((user) => `  ${user.name.padEnd(width)}  ${user.email}  (${user.role})`),
     `Uploads from the browser go to ${portal.uploadEndpoint}, which checks each form's signed policy as S3 does.`,
   ];

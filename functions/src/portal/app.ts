@@ -39,7 +39,24 @@ import {
   uploadPage,
   yourReturnsPage,
 } from './pages/site-pages.js';
+import {
+  INVITE_PATH,
+  invitePage,
+  removePage,
+  USERS_PATH,
+  type UsersNotice,
+  usersPage,
+} from './pages/user-pages.js';
 import { PortalData } from './portal-data.js';
+import {
+  accessLabel,
+  inviteFields,
+  invitePortalUser,
+  isYourself,
+  listPortalUsers,
+  PortalUsers,
+  removePortalUser,
+} from './portal-users.js';
 import type { PortalFiles, PortalRecords, UploadForms } from './ports.js';
 import { type Principal, principalFrom } from './principal.js';
 import { listReleases, releaseDownload } from './releases.js';
@@ -57,6 +74,7 @@ import type { SignIn } from './sign-in.js';
 import { staffOverview } from './staff-overview.js';
 import { blankTemplate, templateChoices, templateWithLastFigures } from './templates.js';
 import { type PortalSettings, prepareUpload, uploadProgress, XLSX_TYPE } from './uploads.js';
+import type { UserDirectory } from './user-directory.js';
 import { submissionDownload, viewSubmission } from './view-submission.js';
 import { yourReturns } from './your-returns.js';
 
@@ -66,6 +84,8 @@ export interface PortalDeps {
   readonly files: PortalFiles;
   readonly uploads: UploadForms;
   readonly signIn: SignIn;
+  /** Who may sign in: Cognito's user pool in AWS, the local sign-in's store locally. */
+  readonly users: UserDirectory;
   readonly verifyAccessToken: AccessTokenVerifier;
   /** 32 bytes: seals the session cookies. */
   readonly sessionKey: Uint8Array;
@@ -481,7 +501,99 @@ export function createPortal(deps: PortalDeps): {
         return render(c, 'Completeness', staffPage(view, yearsSoFar()));
       },
     },
+    ...userRoutes(),
   ];
+
+  /** Funder staff's user pages: the list, the invitation form, and removal behind a confirmation page. */
+  function userRoutes(): PortalRoute[] {
+    const users = (c: PortalContext) => new PortalUsers(c.get('principal'), deps.users);
+    const csrf = (c: PortalContext) => c.get('session')?.csrf ?? '';
+    // What the list says after an invitation or removal: sealed, so a crafted link cannot make it say anything.
+    const noticeCookie = `${secure ? '__Host-' : ''}portal-notice`;
+    type Sealed = { kind: 'invited'; userId: string } | { kind: 'removed'; email: string };
+    const afterwards = async (c: PortalContext, notice: Sealed) => {
+      setCookie(c, noticeCookie, await seal(deps.sessionKey, 'notice', notice, 60), {
+        ...cookieOptions,
+        maxAge: 60,
+      });
+      return redirect(c, USERS_PATH);
+    };
+    return [
+      {
+        method: 'GET',
+        path: USERS_PATH,
+        audience: 'staff',
+        handle: async (c) => {
+          const view = await listPortalUsers(users(c), reference.sites);
+          const sealed = await unseal<Sealed>(deps.sessionKey, 'notice', getCookie(c, noticeCookie));
+          if (getCookie(c, noticeCookie) !== undefined) deleteCookie(c, noticeCookie, cookieOptions);
+          let notice: UsersNotice | undefined;
+          if (sealed?.kind === 'removed') notice = { kind: 'removed', email: sealed.email };
+          if (sealed?.kind === 'invited') {
+            const user = view.groups.flatMap((group) => group.people).find((p) => p.userId === sealed.userId);
+            const first = user?.access[0];
+            if (user && first) notice = { kind: 'invited', user, label: accessLabel(first, reference.sites) };
+          }
+          return render(c, 'Who has access', usersPage(view, c.get('principal')?.username, notice));
+        },
+      },
+      {
+        method: 'GET',
+        path: INVITE_PATH,
+        audience: 'staff',
+        handle: (c) =>
+          render(
+            c,
+            'Invite a person',
+            invitePage({ email: '', name: '', access: '' }, [], reference.sites, csrf(c)),
+          ),
+      },
+      {
+        method: 'POST',
+        path: INVITE_PATH,
+        audience: 'staff',
+        handle: async (c) => {
+          const fields = inviteFields(await c.req.parseBody());
+          const result = await invitePortalUser(users(c), reference, fields, log);
+          if (result.ok) return afterwards(c, { kind: 'invited', userId: result.user.userId });
+          return render(
+            c,
+            'Error: Invite a person',
+            invitePage(result.fields, result.errors, reference.sites, csrf(c)),
+            400,
+          );
+        },
+      },
+      {
+        method: 'GET',
+        path: `${USERS_PATH}/:userId/remove`,
+        audience: 'staff',
+        handle: async (c) => {
+          const people = users(c);
+          const user = await people.find(param(c, 'userId'));
+          if (isYourself(people, user)) return cannotRemoveYourself(c);
+          return render(c, 'Remove access', removePage(user, reference.sites, csrf(c)));
+        },
+      },
+      {
+        method: 'POST',
+        path: `${USERS_PATH}/:userId/remove`,
+        audience: 'staff',
+        handle: async (c) => {
+          const result = await removePortalUser(users(c), param(c, 'userId'), log);
+          if (!result.ok) return cannotRemoveYourself(c);
+          return afterwards(c, { kind: 'removed', email: result.user.email });
+        },
+      },
+    ];
+  }
+  const cannotRemoveYourself = (c: PortalContext) =>
+    problem(
+      c,
+      400,
+      'You cannot remove your own access',
+      'If you removed yourself, and nobody else on the staff could invite people, only an administrator of the AWS account could put it right. Ask another member of the funder staff to remove you.',
+    );
 
   const startSession = async (c: PortalContext, session: Session, refreshToken?: string) => {
     setCookie(c, cookies.session, await seal(deps.sessionKey, 'session', session, SESSION_SECONDS), {

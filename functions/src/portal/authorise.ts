@@ -21,7 +21,9 @@ export type AccessRequest =
   | { readonly action: 'read-object'; readonly key: string }
   | { readonly action: 'list-objects'; readonly prefix: string }
   /** Issue a form that uploads to this key. */
-  | { readonly action: 'upload-object'; readonly key: string };
+  | { readonly action: 'upload-object'; readonly key: string }
+  /** See, invite and remove the portal's users (every site's people and staff). */
+  | { readonly action: 'manage-users' };
 
 /** Shown to the person as the 404 page; never says whether the thing exists. */
 export class NotFound extends ReturnsError {
@@ -83,6 +85,8 @@ export function authorise(principal: Principal | undefined, request: AccessReque
       const upload = UPLOAD_KEY.exec(request.key);
       return upload !== null && ownSite(upload[1]);
     }
+    case 'manage-users':
+      return staff;
     default:
       return false;
   }

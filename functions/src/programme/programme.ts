@@ -29,6 +29,24 @@ const remindersSchema = z.strictObject({
 
 export type ReminderSettings = z.infer<typeof remindersSchema>;
 
+/**
+ * Local parts of addresses that belong to a team, not a person (`info`, `office`,
+ * `enquir*`): staff may not invite them, since access is a named person's. `*`
+ * stands for any characters; case and a `+tag` are ignored when matching.
+ */
+const invitationsSchema = z.strictObject({
+  genericMailboxes: z
+    .array(
+      z
+        .string()
+        .regex(
+          /^[a-z0-9._*-]+$/i,
+          'should be the part before the @, like info or enquir* (letters, digits, . _ - and *)',
+        ),
+    )
+    .default([]),
+});
+
 const programmeSchema = z.strictObject({
   name: z.string().min(1),
   funder: z.string().min(1),
@@ -38,6 +56,7 @@ const programmeSchema = z.strictObject({
     .url({ protocol: /^https?$/, message: 'should be a web address like https://returns.example' })
     .optional(),
   reminders: remindersSchema.optional(),
+  invitations: invitationsSchema.optional(),
   firstYear: z
     .string()
     .refine((text) => 'startYear' in parseYear(text), 'should be a financial year like 2025-26'),
@@ -63,6 +82,8 @@ export class Programme {
   readonly portalUrl: string | undefined;
   /** Reminder timing; without a `reminders` block the digest goes to the help address. */
   readonly reminders: ReminderSettings;
+  /** The generic mailboxes' patterns (`invitations.genericMailboxes`), none if not configured. */
+  readonly genericMailboxes: readonly string[];
 
   /**
    * The same programme with the portal's address set: the deployed and local stacks know
@@ -78,6 +99,7 @@ export class Programme {
     this.helpEmail = settings.helpEmail;
     this.portalUrl = settings.portalUrl;
     this.reminders = settings.reminders ?? remindersSchema.parse({ staffEmails: [settings.helpEmail] });
+    this.genericMailboxes = settings.invitations?.genericMailboxes ?? [];
     const first = parseYear(settings.firstYear) as { startYear: number };
     this.firstPeriod = { startYear: first.startYear, quarter: 1 };
     this.lastPeriod = { startYear: first.startYear + settings.years - 1, quarter: 4 };
@@ -111,6 +133,19 @@ export class Programme {
       );
     }
     return period;
+  }
+
+  /** The pattern a shared mailbox's address matches (`info+blk@council.example` matches `info`), if any. */
+  genericMailbox(email: string): string | undefined {
+    const local = (email.split('@')[0] ?? '').toLowerCase().replace(/\+.*$/, '');
+    return this.genericMailboxes.find((pattern) => {
+      const source = pattern
+        .toLowerCase()
+        .split('*')
+        .map((part) => part.replace(/[.]/g, '\\.'))
+        .join('.*');
+      return new RegExp(`^${source}$`).test(local);
+    });
   }
 
   describeRange(): string {
