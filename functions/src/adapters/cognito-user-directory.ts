@@ -39,7 +39,7 @@ import type {
   PersonStatus,
   PortalUser,
   UserDirectory,
-} from '../portal/user-directory.js';
+} from '../portal/ports.js';
 
 /** The page size Cognito allows at most for both listings. */
 const PAGE = 60;

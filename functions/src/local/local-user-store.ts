@@ -27,7 +27,7 @@ import type {
   PersonStatus,
   PortalUser,
   UserDirectory,
-} from '../portal/user-directory.js';
+} from '../portal/ports.js';
 
 /** An account as the local sign-in page and tokens need it. */
 export interface LocalAccount {
