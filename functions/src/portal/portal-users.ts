@@ -157,8 +157,10 @@ export function checkInvitation(
       message: 'Select the partnership whose returns they send, or funder staff',
     });
   } else if (fields.access === STAFF_CHOICE) access = { kind: 'staff' };
-  else if (sites.find(fields.access)) access = { kind: 'site', site: fields.access };
-  else {
+  else if (sites.find(fields.access)) {
+    // The registry's own code: it finds `blk` too, and the group is `site-BLK`.
+    access = { kind: 'site', site: sites.find(fields.access)?.code as string };
+  } else {
     errors.push({
       field: 'access',
       message: `There is no partnership with the code ${fields.access.slice(0, 20)}: select one from the list`,
