@@ -92,6 +92,7 @@ describe('inviting', () => {
     ]);
     expect(outcome).toEqual({
       outcome: 'invited',
+      told: 'by-email',
       user: {
         userId: 'uuid-1',
         email: 'a@x.example',

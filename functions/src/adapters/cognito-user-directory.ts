@@ -141,6 +141,7 @@ export class CognitoUserDirectory implements UserDirectory {
     }
     return {
       outcome: 'invited',
+      told: 'by-email',
       user: {
         userId,
         email: invitation.email,

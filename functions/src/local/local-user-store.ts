@@ -87,7 +87,8 @@ export class LocalUserStore implements UserDirectory {
       }
       for (const account of parsed.accounts) this.accounts.set(account.accountId, account);
     } else {
-      for (const account of seeds) this.accounts.set(account.accountId, account);
+      const made = this.clock().toISOString();
+      for (const account of seeds) this.accounts.set(account.accountId, { createdAt: made, ...account });
       this.save();
     }
   }
@@ -127,7 +128,7 @@ export class LocalUserStore implements UserDirectory {
     };
     this.accounts.set(account.accountId, account);
     this.save();
-    return { outcome: 'invited', user: this.person(account) };
+    return { outcome: 'invited', told: 'on-local-sign-in-page', user: this.person(account) };
   }
 
   async list(): Promise<PortalUser[]> {

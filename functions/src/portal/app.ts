@@ -510,7 +510,9 @@ export function createPortal(deps: PortalDeps): {
     const csrf = (c: PortalContext) => c.get('session')?.csrf ?? '';
     // What the list says after an invitation or removal: sealed, so a crafted link cannot make it say anything.
     const noticeCookie = `${secure ? '__Host-' : ''}portal-notice`;
-    type Sealed = { kind: 'invited'; userId: string } | { kind: 'removed'; email: string };
+    type Sealed =
+      | { kind: 'invited'; userId: string; told: 'by-email' | 'on-local-sign-in-page' }
+      | { kind: 'removed'; email: string };
     const afterwards = async (c: PortalContext, notice: Sealed) => {
       setCookie(c, noticeCookie, await seal(deps.sessionKey, 'notice', notice, 60), {
         ...cookieOptions,
@@ -532,7 +534,13 @@ export function createPortal(deps: PortalDeps): {
           if (sealed?.kind === 'invited') {
             const user = view.groups.flatMap((group) => group.people).find((p) => p.userId === sealed.userId);
             const first = user?.access[0];
-            if (user && first) notice = { kind: 'invited', user, label: accessLabel(first, reference.sites) };
+            if (user && first)
+              notice = {
+                kind: 'invited',
+                user,
+                label: accessLabel(first, reference.sites),
+                told: sealed.told,
+              };
           }
           return render(c, 'Who has access', usersPage(view, c.get('principal')?.username, notice));
         },
@@ -555,7 +563,8 @@ export function createPortal(deps: PortalDeps): {
         handle: async (c) => {
           const fields = inviteFields(await c.req.parseBody());
           const result = await invitePortalUser(users(c), reference, fields, log);
-          if (result.ok) return afterwards(c, { kind: 'invited', userId: result.user.userId });
+          if (result.ok)
+            return afterwards(c, { kind: 'invited', userId: result.user.userId, told: result.told });
           return render(
             c,
             'Error: Invite a person',

@@ -109,7 +109,7 @@ export interface FieldError {
 }
 
 export type InviteResult =
-  | { readonly ok: true; readonly user: PortalUser }
+  | { readonly ok: true; readonly user: PortalUser; readonly told: 'by-email' | 'on-local-sign-in-page' }
   | { readonly ok: false; readonly errors: readonly FieldError[]; readonly fields: InviteFields };
 
 const emailSyntax = z.email();
@@ -206,7 +206,7 @@ export async function invitePortalUser(
     email,
     access: access.kind === 'staff' ? 'funder staff' : access.site,
   });
-  return { ok: true, user: outcome.user };
+  return { ok: true, user: outcome.user, told: outcome.told };
 }
 
 export type RemoveResult =

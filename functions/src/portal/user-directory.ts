@@ -44,7 +44,12 @@ export interface Invitation {
 }
 
 export type InviteOutcome =
-  | { readonly outcome: 'invited'; readonly user: PortalUser }
+  | {
+      readonly outcome: 'invited';
+      readonly user: PortalUser;
+      /** How the person hears of it: Cognito emails them; the local stack lists them on its sign-in page. */
+      readonly told: 'by-email' | 'on-local-sign-in-page';
+    }
   /** Someone with this email already has an account (whatever its access): nothing was changed. */
   | { readonly outcome: 'already-exists' };
 

@@ -31,6 +31,7 @@ function navigation(frame: PageFrame): Array<[string, string]> {
   if (frame.principal?.kind === 'staff') {
     return [
       ['/staff', 'Completeness'],
+      ['/staff/users', 'Who has access'],
       ['/releases', 'Published releases'],
     ];
   }
@@ -39,6 +40,11 @@ function navigation(frame: PageFrame): Array<[string, string]> {
 
 export function page(frame: PageFrame, title: string, body: SafeHtml): SafeHtml {
   const links = navigation(frame);
+  // The most specific link is the current one: /staff/users is not also /staff.
+  const current = links
+    .map(([href]) => href)
+    .filter((href) => frame.path === href || frame.path.startsWith(`${href}/`))
+    .sort((a, b) => b.length - a.length)[0];
   const { principal } = frame;
   const who =
     principal && principal.kind !== 'no-access'
@@ -64,7 +70,7 @@ ${
   links.length > 0
     ? html`<nav class="portal-header__nav" aria-label="Main"><ul>${links.map(
         ([href, label]) =>
-          html`<li><a href="${href}"${frame.path === href || frame.path.startsWith(`${href}/`) ? html` aria-current="page"` : ''}>${label}</a></li>`,
+          html`<li><a href="${href}"${href === current ? html` aria-current="page"` : ''}>${label}</a></li>`,
       )}</ul></nav>`
     : ''
 }

@@ -31,14 +31,23 @@ const STATUS: Record<PersonStatus, { label: string; tone: string; hint: string }
 
 /** What the list page says after an invitation or a removal. */
 export type UsersNotice =
-  | { readonly kind: 'invited'; readonly user: PortalUser; readonly label: string }
+  | {
+      readonly kind: 'invited';
+      readonly user: PortalUser;
+      readonly label: string;
+      readonly told: 'by-email' | 'on-local-sign-in-page';
+    }
   | { readonly kind: 'removed'; readonly email: string };
 
 function notice(shown: UsersNotice): SafeHtml {
   const text =
     shown.kind === 'invited'
       ? html`<h3 class="govuk-notification-banner__heading">${shown.user.name} has been invited (${shown.label})</h3>
-<p class="govuk-body">An email with a temporary password and the portal's address has gone to ${shown.user.email}. They appear as "Invited" until they first sign in.</p>`
+<p class="govuk-body">${
+          shown.told === 'by-email'
+            ? `An email with the portal's address and a temporary password has gone to ${shown.user.email}.`
+            : `This is the local stack, which sends no invitation email: ${shown.user.email} is on its sign-in page now.`
+        } They show as "Invited" until they first sign in.</p>`
       : html`<h3 class="govuk-notification-banner__heading">${shown.email} no longer has access</h3>
 <p class="govuk-body">They cannot sign in again. A page they already have open stops working within 5 minutes.</p>`;
   return html`<div class="govuk-notification-banner govuk-notification-banner--success" role="alert" aria-labelledby="users-notice-title" data-module="govuk-notification-banner">
@@ -60,10 +69,10 @@ ${
     ? html`<p class="govuk-body">Nobody yet.</p>`
     : html`<table class="govuk-table" aria-labelledby="${captionId}">
 <thead class="govuk-table__head"><tr class="govuk-table__row">
-<th scope="col" class="govuk-table__header">Name</th>
-<th scope="col" class="govuk-table__header">Email</th>
+<th scope="col" class="govuk-table__header govuk-!-width-one-quarter">Name</th>
+<th scope="col" class="govuk-table__header govuk-!-width-one-third">Email</th>
 <th scope="col" class="govuk-table__header">Status</th>
-<th scope="col" class="govuk-table__header">Account made</th>
+<th scope="col" class="govuk-table__header govuk-!-width-one-quarter">Account made</th>
 <th scope="col" class="govuk-table__header"><span class="govuk-visually-hidden">Action</span></th>
 </tr></thead>
 <tbody class="govuk-table__body">${group.people.map(
@@ -169,7 +178,7 @@ export function removePage(user: PortalUser, sites: SiteRegistry, csrf: string):
 <div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Status</dt><dd class="govuk-summary-list__value">${STATUS[user.status].label}</dd></div>
 </dl>
 <div class="govuk-warning-text"><span class="govuk-warning-text__icon" aria-hidden="true">!</span>
-<strong class="govuk-warning-text__text"><span class="govuk-visually-hidden">Warning</span>Their account is deleted: they cannot sign in again, and a page they have open stops working within 5 minutes. The returns they sent stay, with their name. To give them access again, invite them again.</strong></div>
+<strong class="govuk-warning-text__text"><span class="govuk-visually-hidden">Warning</span>Their account will be deleted: they will not be able to sign in again, and a page they have open stops working within 5 minutes. The returns they sent are kept, with who sent them. To give them access again, invite them again.</strong></div>
 <form method="post" action="${removePath(user)}">
 <input type="hidden" name="csrf" value="${csrf}">
 <div class="govuk-button-group">
