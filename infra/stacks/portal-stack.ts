@@ -152,7 +152,7 @@ export class PortalStack extends Stack {
           description: group.description,
         }),
     );
-    this.userPool.addDomain('SignIn', {
+    const signInDomain = this.userPool.addDomain('SignIn', {
       cognitoDomain: { domainPrefix: Fn.join('-', ['returns', config.envName, this.account]) },
     });
     this.client = this.userPool.addClient('Portal', {
@@ -199,6 +199,8 @@ export class PortalStack extends Stack {
         OIDC_CLIENT_ID: this.client.userPoolClientId,
         OIDC_JWKS_URI: `${issuer}/.well-known/jwks.json`,
         USER_POOL_ID: this.userPool.userPoolId,
+        // Not in Cognito's discovery document; its logout_uri must be one of the client's logoutUrls (/signed-out).
+        OIDC_LOGOUT_URL: `${signInDomain.baseUrl()}/logout`,
         SESSION_SECRET_ARN: sessionSecret.secretArn,
         MAX_UPLOAD_MB: '10',
         TEMPLATES_DIR: BUNDLED_TEMPLATES_DIR,

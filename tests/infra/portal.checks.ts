@@ -156,6 +156,16 @@ describe('the portal stack', () => {
     expect(environment.USER_POOL_ID).toEqual({ Ref: poolId });
   });
 
+  it('signs out of Cognito’s hosted UI too: the logout endpoint of the pool’s domain, back to /signed-out', () => {
+    const environment = ofType('AWS::Lambda::Function').find((fn) =>
+      JSON.stringify(fn).includes('PORTAL_URL'),
+    )?.Environment.Variables as Record<string, unknown>;
+    const logout = JSON.stringify(environment.OIDC_LOGOUT_URL);
+    expect(logout).toContain('amazoncognito.com/logout');
+    expect(logout).toContain(app.logicalId(app.portal.userPool.node.findChild('SignIn') as never));
+    expect(JSON.stringify(only('AWS::Cognito::UserPoolClient').LogoutURLs)).toContain('/signed-out');
+  });
+
   it('invites people in its own words, with the portal’s address, the username and the temporary password', () => {
     const template = only('AWS::Cognito::UserPool').AdminCreateUserConfig.InviteMessageTemplate;
     const body = JSON.stringify(template.EmailMessage);

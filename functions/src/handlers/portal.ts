@@ -43,6 +43,7 @@ export const handler = createPortalHandler({
     redirectUri: `${settings.PORTAL_URL}/auth/callback`,
     scope: 'openid email',
     allowHttp: false,
+    logoutUrl: settings.OIDC_LOGOUT_URL,
   }),
   users: new CognitoUserDirectory(
     new CognitoIdentityProviderClient({}),

@@ -103,6 +103,7 @@ export async function startLocalPortal(options: LocalPortalOptions): Promise<Loc
       port: options.ports.signIn,
       clientId: LOCAL_PORTAL_CLIENT_ID,
       redirectUris: [`${url}/auth/callback`],
+      postLogoutRedirectUris: [`${url}/signed-out`],
       ...(options.accessTokenSeconds ? { accessTokenSeconds: options.accessTokenSeconds } : {}),
       ...(options.extraUsers ? { extraUsers: options.extraUsers } : {}),
     });

@@ -25,6 +25,8 @@ export interface LocalSignInOptions {
   readonly port: number;
   readonly clientId: string;
   readonly redirectUris: readonly string[];
+  /** Where the provider may send people after signing them out (the portal's /signed-out). */
+  readonly postLogoutRedirectUris?: readonly string[];
   /** Access token lifetime; Cognito's shortest is 5 minutes, tests shorten it to see refresh work. */
   readonly accessTokenSeconds?: number;
   /** Extra accounts for tests (a user with no group, or two sites). */
@@ -98,6 +100,7 @@ export async function startLocalSignIn(options: LocalSignInOptions): Promise<Loc
             client_id: options.clientId,
             token_endpoint_auth_method: 'none',
             redirect_uris: [...options.redirectUris],
+            post_logout_redirect_uris: [...(options.postLogoutRedirectUris ?? [])],
             grant_types: ['authorization_code', 'refresh_token'],
             response_types: ['code'],
           },
@@ -119,6 +122,17 @@ export async function startLocalSignIn(options: LocalSignInOptions): Promise<Loc
         },
         features: {
           devInteractions: { enabled: false },
+          // The portal's sign-out ends this session too, as Cognito's /logout does: without a question
+          // (the form submits itself; without JavaScript it is one button).
+          rpInitiatedLogout: {
+            enabled: true,
+            logoutSource: async (ctx: { body: string }, form: string) => {
+              ctx.body = page(
+                'Signing out',
+                `<h1>Signing you out</h1>${form.replace('</form>', '<input type="hidden" name="logout" value="yes"><button type="submit">Sign out of the local sign-in service</button></form>')}<script>document.getElementById('op.logoutForm').submit();</script>`,
+              );
+            },
+          },
           resourceIndicators: {
             enabled: true,
             defaultResource: async () => RESOURCE,

@@ -330,10 +330,17 @@ export function createPortal(deps: PortalDeps): {
       method: 'POST',
       path: '/sign-out',
       audience: 'signed-in',
-      handle: (c) => {
+      handle: async (c) => {
         deleteCookie(c, cookies.session, cookieOptions);
         deleteCookie(c, cookies.refresh, cookieOptions);
-        return redirect(c, '/signed-out');
+        // Then the identity provider's own session (Cognito's hosted UI), which comes back to /signed-out.
+        let location = '/signed-out';
+        try {
+          location = (await deps.signIn.signOutUrl?.(`${settings.portalUrl}/signed-out`)) ?? location;
+        } catch (error) {
+          log.warn('the identity provider could not be reached to end its session', { error: String(error) });
+        }
+        return redirect(c, location);
       },
     },
     {
@@ -623,7 +630,9 @@ export function createPortal(deps: PortalDeps): {
 
   app.use('*', async (c, next) => {
     await next();
-    const formTargets = ["'self'", ...(c.get('formTargets') ?? [])].join(' ');
+    // The sign-out form's redirect goes on to the identity provider, and form-action covers redirects.
+    const signOut = deps.signIn.signOutOrigin ? [deps.signIn.signOutOrigin] : [];
+    const formTargets = ["'self'", ...signOut, ...(c.get('formTargets') ?? [])].join(' ');
     c.header(
       'content-security-policy',
       `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; font-src 'none'; form-action ${formTargets}; frame-ancestors 'none'; base-uri 'none'`,
