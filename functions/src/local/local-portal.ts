@@ -96,6 +96,7 @@ export async function startLocalPortal(options: LocalPortalOptions): Promise<Loc
       options.usersFile,
       [...demoUsers(options.reference.sites), ...(options.extraUsers ?? [])],
       clock,
+      (code) => options.reference.sites.find(code)?.name ?? code,
     );
     const signIn = await startLocalSignIn({
       store,

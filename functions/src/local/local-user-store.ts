@@ -74,6 +74,8 @@ export class LocalUserStore implements UserDirectory {
     private readonly file: string | undefined,
     seeds: readonly LocalAccount[],
     private readonly clock: () => Date = () => new Date(),
+    /** A site's name for the sign-in page ("sends Blackpool Better Start's returns"). */
+    private readonly siteName: (code: string) => string = (code) => code,
   ) {
     if (file && existsSync(file)) {
       let parsed: z.infer<typeof fileSchema>;
@@ -122,7 +124,10 @@ export class LocalUserStore implements UserDirectory {
       email,
       name: invitation.name,
       groups: [access.kind === 'staff' ? STAFF_GROUP : siteGroup(access.site)],
-      role: access.kind === 'staff' ? 'funder staff: sees every site' : `sends ${access.site}'s returns`,
+      role:
+        access.kind === 'staff'
+          ? 'funder staff: sees every site'
+          : `sends ${this.siteName(access.site)}'s returns`,
       status: 'invited',
       createdAt: this.clock().toISOString(),
     };
