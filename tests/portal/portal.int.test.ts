@@ -145,6 +145,11 @@ const MATRIX: Record<string, { path: () => string; expect: Record<Caller, Expect
     path: () => '/staff/users/invite',
     expect: { anonymous: 403, BLK: 404, BFD: 404, staff: 400 },
   },
+  // An active account: staff are told the invitation has been used.
+  'POST /staff/users/:userId/invitation': {
+    path: () => '/staff/users/bfd-demo/invitation',
+    expect: { anonymous: 403, BLK: 404, BFD: 404, staff: 400 },
+  },
   'GET /staff/users/:userId/remove': {
     path: () => '/staff/users/bfd-demo/remove',
     expect: { anonymous: 'sign-in', BLK: 404, BFD: 404, staff: 200 },

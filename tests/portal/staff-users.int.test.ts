@@ -154,6 +154,30 @@ describe('inviting a person', () => {
   });
 });
 
+describe('sending an invitation again', () => {
+  it('sends it again to someone who has not signed in, and refuses for someone who has', async () => {
+    await invite({ email: 'lee@southend.example', name: 'Lee Park', access: 'SEN' });
+    const leeId = accountIdOf(await signInPage(), 'lee@southend.example') as string;
+    const list = await (await staff.fetch('/staff/users')).text();
+    expect(list).toContain(`action="/staff/users/${leeId}/invitation"`);
+    // Only invited people are offered it.
+    expect(list).not.toContain('action="/staff/users/bfd-demo/invitation"');
+    const csrf = await csrfOf(staff, '/staff/users/invite');
+    const again = await post(staff, `/staff/users/${leeId}/invitation`, { csrf });
+    expect(again.status).toBe(303);
+    expect(await (await staff.fetch('/staff/users')).text()).toContain(
+      'The invitation has gone to lee@southend.example again',
+    );
+    expect(logged.at(-1)).toMatchObject({
+      message: 'portal access: an invitation was sent again',
+      detail: { by: 'staff-demo', email: 'lee@southend.example' },
+    });
+    const used = await post(staff, '/staff/users/bfd-demo/invitation', { csrf });
+    expect(used.status).toBe(400);
+    expect(await used.text()).toContain('bradford@demo.example has already signed in');
+  });
+});
+
 describe('removing a person', () => {
   it('asks first, then removes them: they cannot sign in again and their session ends at its next refresh', async () => {
     await invite({ email: 'kim@bradford.example', name: 'Kim Lee', access: 'BFD' });

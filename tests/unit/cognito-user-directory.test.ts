@@ -268,6 +268,27 @@ describe('finding and removing', () => {
     });
   });
 
+  it('sends an invitation again with AdminCreateUser RESEND, reading UnsupportedUserStateException as already signed in', async () => {
+    const { sent, directory } = recorder({
+      AdminCreateUserCommand: [
+        () => ({ User: user('u3', 'new@x.example', 'FORCE_CHANGE_PASSWORD') }),
+        () => {
+          throw cognitoError('UnsupportedUserStateException');
+        },
+        () => {
+          throw cognitoError('UserNotFoundException');
+        },
+      ],
+    });
+    expect(await directory.resend('u3')).toEqual({ outcome: 'resent', told: 'by-email' });
+    expect(await directory.resend('u1')).toEqual({ outcome: 'not-invited' });
+    expect(await directory.resend('gone')).toEqual({ outcome: 'not-found' });
+    expect(sent[0]).toEqual({
+      command: AdminCreateUserCommand.name,
+      input: { UserPoolId: POOL, Username: 'u3', MessageAction: 'RESEND', DesiredDeliveryMediums: ['EMAIL'] },
+    });
+  });
+
   it('lets throttling and other faults through when removing', async () => {
     const { directory } = recorder({
       AdminDeleteUserCommand: [

@@ -38,6 +38,7 @@ import type {
   InviteOutcome,
   PersonStatus,
   PortalUser,
+  ResendOutcome,
   UserDirectory,
 } from '../portal/ports.js';
 
@@ -209,6 +210,25 @@ export class CognitoUserDirectory implements UserDirectory {
       return this.person(user.Username ?? userId, user.UserAttributes, user, access);
     } catch (error) {
       if (errorName(error) === 'UserNotFoundException') return undefined;
+      throw error;
+    }
+  }
+
+  async resend(userId: string): Promise<ResendOutcome> {
+    try {
+      await this.cognito.send(
+        new AdminCreateUserCommand({
+          UserPoolId: this.userPoolId,
+          Username: userId,
+          MessageAction: 'RESEND',
+          DesiredDeliveryMediums: ['EMAIL'],
+        }),
+      );
+      return { outcome: 'resent', told: 'by-email' };
+    } catch (error) {
+      if (errorName(error) === 'UserNotFoundException') return { outcome: 'not-found' };
+      // RESEND is only for accounts still waiting for their first sign-in.
+      if (errorName(error) === 'UnsupportedUserStateException') return { outcome: 'not-invited' };
       throw error;
     }
   }

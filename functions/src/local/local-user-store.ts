@@ -26,6 +26,7 @@ import type {
   InviteOutcome,
   PersonStatus,
   PortalUser,
+  ResendOutcome,
   UserDirectory,
 } from '../portal/ports.js';
 
@@ -143,6 +144,15 @@ export class LocalUserStore implements UserDirectory {
   async find(userId: string): Promise<PortalUser | undefined> {
     const account = this.accounts.get(userId);
     return account ? this.person(account) : undefined;
+  }
+
+  /** Nothing to send locally: an invited person is on the sign-in page until they sign in. */
+  async resend(userId: string): Promise<ResendOutcome> {
+    const account = this.accounts.get(userId);
+    if (!account) return { outcome: 'not-found' };
+    return account.status === 'invited'
+      ? { outcome: 'resent', told: 'on-local-sign-in-page' }
+      : { outcome: 'not-invited' };
   }
 
   async remove(userId: string): Promise<'removed' | 'not-found'> {

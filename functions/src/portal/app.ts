@@ -56,6 +56,7 @@ import {
   listPortalUsers,
   PortalUsers,
   removePortalUser,
+  resendInvitation,
 } from './portal-users.js';
 import type { PortalFiles, PortalRecords, UploadForms } from './ports.js';
 import { type Principal, principalFrom } from './principal.js';
@@ -519,7 +520,8 @@ export function createPortal(deps: PortalDeps): {
     const noticeCookie = `${secure ? '__Host-' : ''}portal-notice`;
     type Sealed =
       | { kind: 'invited'; userId: string; told: 'by-email' | 'on-local-sign-in-page' }
-      | { kind: 'removed'; email: string };
+      | { kind: 'removed'; email: string }
+      | { kind: 'resent'; email: string; told: 'by-email' | 'on-local-sign-in-page' };
     const afterwards = async (c: PortalContext, notice: Sealed) => {
       setCookie(c, noticeCookie, await seal(deps.sessionKey, 'notice', notice, 60), {
         ...cookieOptions,
@@ -538,6 +540,7 @@ export function createPortal(deps: PortalDeps): {
           if (getCookie(c, noticeCookie) !== undefined) deleteCookie(c, noticeCookie, cookieOptions);
           let notice: UsersNotice | undefined;
           if (sealed?.kind === 'removed') notice = { kind: 'removed', email: sealed.email };
+          if (sealed?.kind === 'resent') notice = { kind: 'resent', email: sealed.email, told: sealed.told };
           if (sealed?.kind === 'invited') {
             const user = view.groups.flatMap((group) => group.people).find((p) => p.userId === sealed.userId);
             const first = user?.access[0];
@@ -549,7 +552,7 @@ export function createPortal(deps: PortalDeps): {
                 told: sealed.told,
               };
           }
-          return render(c, 'Who has access', usersPage(view, c.get('principal')?.username, notice));
+          return render(c, 'Who has access', usersPage(view, c.get('principal')?.username, csrf(c), notice));
         },
       },
       {
@@ -578,6 +581,26 @@ export function createPortal(deps: PortalDeps): {
             invitePage(result.fields, result.errors, reference.sites, csrf(c)),
             400,
           );
+        },
+      },
+      {
+        method: 'POST',
+        path: `${USERS_PATH}/:userId/invitation`,
+        audience: 'staff',
+        handle: async (c) => {
+          const result = await resendInvitation(users(c), param(c, 'userId'), log);
+          if (!result.ok)
+            return problem(
+              c,
+              400,
+              `${result.user.email} has already signed in`,
+              'Their invitation has been used: the password is their own now. If they have forgotten it, they can reset it from the sign-in page.',
+            );
+          return afterwards(c, {
+            kind: 'resent',
+            email: result.user.email,
+            told: result.told,
+          });
         },
       },
       {

@@ -55,6 +55,11 @@ export class PortalUsers {
     return this.directory.invite(...args);
   }
 
+  resend(userId: string): ReturnType<UserDirectory['resend']> {
+    this.check();
+    return this.directory.resend(userId);
+  }
+
   remove(userId: string): ReturnType<UserDirectory['remove']> {
     this.check();
     return this.directory.remove(userId);
@@ -207,6 +212,27 @@ export async function invitePortalUser(
     access: access.kind === 'staff' ? 'funder staff' : access.site,
   });
   return { ok: true, user: outcome.user, told: outcome.told };
+}
+
+export type ResendResult =
+  | { readonly ok: true; readonly user: PortalUser; readonly told: 'by-email' | 'on-local-sign-in-page' }
+  /** They have signed in already: their password is their own now (they can reset it from the sign-in page). */
+  | { readonly ok: false; readonly reason: 'not-invited'; readonly user: PortalUser };
+
+/** A new invitation email (and temporary password) for someone who has not signed in yet. */
+export async function resendInvitation(users: PortalUsers, userId: string, log: Log): Promise<ResendResult> {
+  const user = await users.find(userId);
+  if (user.status !== 'invited') return { ok: false, reason: 'not-invited', user };
+  const resent = await users.resend(user.userId);
+  if (resent.outcome === 'not-found') throw new NotFound();
+  if (resent.outcome === 'not-invited') return { ok: false, reason: 'not-invited', user };
+  log.info('portal access: an invitation was sent again', {
+    by: users.principal?.username,
+    byName: users.principal?.displayName,
+    userId: user.userId,
+    email: user.email,
+  });
+  return { ok: true, user, told: resent.told };
 }
 
 export type RemoveResult =

@@ -62,5 +62,6 @@ export type {
   InviteOutcome,
   PersonStatus,
   PortalUser,
+  ResendOutcome,
   UserDirectory,
 } from './user-directory.js';

@@ -53,12 +53,22 @@ export type InviteOutcome =
   /** Someone with this email already has an account (whatever its access): nothing was changed. */
   | { readonly outcome: 'already-exists' };
 
+export type ResendOutcome =
+  | { readonly outcome: 'resent'; readonly told: 'by-email' | 'on-local-sign-in-page' }
+  | { readonly outcome: 'not-invited' }
+  | { readonly outcome: 'not-found' };
+
 export interface UserDirectory {
   /** Makes the account, puts it in its one group and sends the invitation email; all or nothing. */
   invite(invitation: Invitation): Promise<InviteOutcome>;
   /** Everyone with an account, whether or not they have access. */
   list(): Promise<PortalUser[]>;
   find(userId: string): Promise<PortalUser | undefined>;
+  /**
+   * Sends the invitation again, with a new temporary password, to someone who has not yet
+   * signed in (Cognito's temporary passwords last 7 days). `not-invited`: they already have.
+   */
+  resend(userId: string): Promise<ResendOutcome>;
   /** Ends the person's access: they cannot sign in again, nor refresh a session they hold. */
   remove(userId: string): Promise<'removed' | 'not-found'>;
 }

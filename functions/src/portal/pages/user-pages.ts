@@ -14,6 +14,10 @@ import { tag, when } from './layout.js';
 export const USERS_PATH = '/staff/users';
 export const INVITE_PATH = '/staff/users/invite';
 
+export function resendPath(user: Pick<PortalUser, 'userId'>): string {
+  return `${USERS_PATH}/${encodeURIComponent(user.userId)}/invitation`;
+}
+
 export function removePath(user: Pick<PortalUser, 'userId'>): string {
   return `${USERS_PATH}/${encodeURIComponent(user.userId)}/remove`;
 }
@@ -37,25 +41,34 @@ export type UsersNotice =
       readonly label: string;
       readonly told: 'by-email' | 'on-local-sign-in-page';
     }
-  | { readonly kind: 'removed'; readonly email: string };
+  | { readonly kind: 'removed'; readonly email: string }
+  | { readonly kind: 'resent'; readonly email: string; readonly told: 'by-email' | 'on-local-sign-in-page' };
 
 function notice(shown: UsersNotice): SafeHtml {
   const text =
-    shown.kind === 'invited'
-      ? html`<h3 class="govuk-notification-banner__heading">${shown.user.name} has been invited (${shown.label})</h3>
+    shown.kind === 'resent'
+      ? html`<h3 class="govuk-notification-banner__heading">The invitation has gone to ${shown.email} again</h3>
+<p class="govuk-body">${shown.told === 'by-email' ? 'It has a new temporary password, which works for 7 days; the old one no longer works.' : 'This is the local stack, which sends no email: they are on its sign-in page.'}</p>`
+      : shown.kind === 'invited'
+        ? html`<h3 class="govuk-notification-banner__heading">${shown.user.name} has been invited (${shown.label})</h3>
 <p class="govuk-body">${
-          shown.told === 'by-email'
-            ? `An email with the portal's address and a temporary password has gone to ${shown.user.email}.`
-            : `This is the local stack, which sends no invitation email: ${shown.user.email} is on its sign-in page now.`
-        } They show as "Invited" until they first sign in.</p>`
-      : html`<h3 class="govuk-notification-banner__heading">${shown.email} no longer has access</h3>
+            shown.told === 'by-email'
+              ? `An email with the portal's address and a temporary password has gone to ${shown.user.email}.`
+              : `This is the local stack, which sends no invitation email: ${shown.user.email} is on its sign-in page now.`
+          } They show as "Invited" until they first sign in.</p>`
+        : html`<h3 class="govuk-notification-banner__heading">${shown.email} no longer has access</h3>
 <p class="govuk-body">They cannot sign in again. A page they already have open stops working within 5 minutes.</p>`;
   return html`<div class="govuk-notification-banner govuk-notification-banner--success" role="alert" aria-labelledby="users-notice-title" data-module="govuk-notification-banner">
 <div class="govuk-notification-banner__header"><h2 class="govuk-notification-banner__title" id="users-notice-title">Success</h2></div>
 <div class="govuk-notification-banner__content">${text}</div></div>`;
 }
 
-export function usersPage(view: UsersView, you: string | undefined, shown?: UsersNotice): SafeHtml {
+export function usersPage(
+  view: UsersView,
+  you: string | undefined,
+  csrf: string,
+  shown?: UsersNotice,
+): SafeHtml {
   return html`
 ${shown ? notice(shown) : ''}
 <h1 class="govuk-heading-l">Who has access</h1>
@@ -72,7 +85,7 @@ ${
 <th scope="col" class="govuk-table__header govuk-!-width-one-quarter">Name</th>
 <th scope="col" class="govuk-table__header govuk-!-width-one-third">Email</th>
 <th scope="col" class="govuk-table__header">Status</th>
-<th scope="col" class="govuk-table__header govuk-!-width-one-quarter">Account made</th>
+<th scope="col" class="govuk-table__header">Account made</th>
 <th scope="col" class="govuk-table__header"><span class="govuk-visually-hidden">Action</span></th>
 </tr></thead>
 <tbody class="govuk-table__body">${group.people.map(
@@ -81,10 +94,14 @@ ${
 <td class="govuk-table__cell govuk-!-text-break-word">${person.email}</td>
 <td class="govuk-table__cell">${tag(STATUS[person.status].label, STATUS[person.status].tone)}<span class="govuk-visually-hidden">: ${STATUS[person.status].hint}</span></td>
 <td class="govuk-table__cell">${person.createdAt ? when(person.createdAt) : ''}</td>
-<td class="govuk-table__cell">${
+<td class="govuk-table__cell portal-nowrap">${
           person.userId === you
             ? html`<span class="govuk-body-s">This is you</span>`
-            : html`<a class="govuk-link" href="${removePath(person)}">Remove<span class="govuk-visually-hidden"> ${person.name || person.email}</span></a>`
+            : html`${
+                person.status === 'invited'
+                  ? html`<form method="post" action="${resendPath(person)}" class="govuk-!-margin-bottom-2"><input type="hidden" name="csrf" value="${csrf}"><button type="submit" class="govuk-button govuk-button--secondary govuk-!-margin-bottom-0 govuk-!-font-size-16">Send again<span class="govuk-visually-hidden"> the invitation to ${person.name || person.email}</span></button></form>`
+                  : ''
+              }<a class="govuk-link" href="${removePath(person)}">Remove<span class="govuk-visually-hidden"> ${person.name || person.email}</span></a>`
         }</td>
 </tr>`,
       )}</tbody></table>`
