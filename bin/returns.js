@@ -60,8 +60,9 @@ async function bundle(stamp) {
     target: 'node20',
     alias: { yaml: fileURLToPath(new URL('./yaml-on-demand.js', import.meta.url)) },
     // The emulators read their own files beside them (__dirname), and highs its WebAssembly beside its
-    // module: they load from node_modules, as installed.
-    external: ['s3rver', 'dynalite', 'aws-ses-v2-local', 'highs'],
+    // module: they load from node_modules, as installed. So does oidc-provider (the local sign-in):
+    // minified, its code exchange fails with invalid_grant, so `npm start` could not sign anyone in.
+    external: ['s3rver', 'dynalite', 'aws-ses-v2-local', 'highs', 'oidc-provider'],
     // npm packages bundled too: tree-shaken (zod without its translations), and one file to read, not hundreds.
     banner: {
       js: "import { createRequire as __returnsCreateRequire } from 'node:module'; const require = __returnsCreateRequire(import.meta.url);",

@@ -18,6 +18,10 @@
  * site's own files, chosen by the app's one authorisation function) and
  * published/ (releases). Never summaries/: the unsuppressed programme workbooks
  * are not for sites, and staff downloads of them are part 2's.
+ *
+ * Staff invite, list and remove people on /staff/users: the role may call
+ * exactly the seven cognito-idp actions that needs (PORTAL_USER_ACTIONS), on
+ * this one user pool. The invitation email is Cognito's, in our words.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -43,6 +47,7 @@ import type { Construct } from 'constructs';
 import { parse } from 'yaml';
 import { STAFF_GROUP, siteGroup } from '../../functions/src/config/access-groups.js';
 import { portalSettingsSchema } from '../../functions/src/config/portal-settings.js';
+import { PORTAL_USER_ACTIONS } from '../../functions/src/config/portal-user-actions.js';
 import { TABLE_DESIGN } from '../../functions/src/config/table-design.js';
 import { REPOSITORY_ROOT, ReturnsFunction } from '../constructs/returns-function.js';
 import type { DeploymentConfig } from '../deployment-config.js';
@@ -121,6 +126,16 @@ export class PortalStack extends Stack {
         requireSymbols: true,
       },
       accountRecovery: AccountRecovery.EMAIL_ONLY,
+      // Sent by AdminCreateUser when staff invite someone on the portal; Cognito requires {username} and {####}.
+      userInvitation: {
+        emailSubject: 'You have been invited to send monitoring returns',
+        emailBody: [
+          '<p>Hello,</p>',
+          "<p>The funder's staff have invited you to the monitoring returns portal, where you get your partnership's template, send your quarterly return and see straight away whether it is accepted.</p>",
+          `<p>Go to <a href="${portalUrl}/">${portalUrl}/</a> and choose Sign in. Your username is {username} and your temporary password is <strong>{####}</strong>. You will choose your own password and set up an authenticator app as a second factor.</p>`,
+          '<p>The temporary password works for 7 days. If it has expired, or you were not expecting this email, reply to the person who invited you.</p>',
+        ].join(''),
+      },
       featurePlan: FeaturePlan.PLUS,
       standardThreatProtectionMode: StandardThreatProtectionMode.FULL_FUNCTION,
       deletionProtection: true,
@@ -143,7 +158,7 @@ export class PortalStack extends Stack {
           description: group.description,
         }),
     );
-    this.userPool.addDomain('SignIn', {
+    const signInDomain = this.userPool.addDomain('SignIn', {
       cognitoDomain: { domainPrefix: Fn.join('-', ['returns', config.envName, this.account]) },
     });
     this.client = this.userPool.addClient('Portal', {
@@ -189,6 +204,9 @@ export class PortalStack extends Stack {
         OIDC_ISSUER: issuer,
         OIDC_CLIENT_ID: this.client.userPoolClientId,
         OIDC_JWKS_URI: `${issuer}/.well-known/jwks.json`,
+        USER_POOL_ID: this.userPool.userPoolId,
+        // Not in Cognito's discovery document; its logout_uri must be one of the client's logoutUrls (/signed-out).
+        OIDC_LOGOUT_URL: `${signInDomain.baseUrl()}/logout`,
         SESSION_SECRET_ARN: sessionSecret.secretArn,
         MAX_UPLOAD_MB: '10',
         SENDER_EMAIL: storage.sender.senderEmail,
@@ -321,6 +339,13 @@ export class PortalStack extends Stack {
       }),
     );
     sessionSecret.grantRead(this.portal.role);
+    this.portal.allow(
+      new PolicyStatement({
+        sid: 'ManagePortalUsers',
+        actions: [...PORTAL_USER_ACTIONS],
+        resources: [this.userPool.userPoolArn],
+      }),
+    );
 
     Validations.of(this.portal.function).acknowledge({
       id: 'AwsSolutions-L1',

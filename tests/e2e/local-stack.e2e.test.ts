@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StackDescription } from '../../functions/src/cli/stack-connection.js';
 import { localClients } from '../../functions/src/local/local-stack.js';
 import { makeHostileCases } from '../fixtures/hostile-workbooks.js';
+import { PortalClient } from '../portal/harness.js';
 import { filledReturn, validValues } from '../support/returns.js';
 
 const RETURNS = new URL('../../bin/returns.js', import.meta.url).pathname;
@@ -121,6 +122,26 @@ describe('the local stack, as npm start runs it', () => {
     expect(await start.text()).toContain('Sign in');
     expect(local.output()).toContain('Funder staff demo user');
   });
+
+  // Through the CLI's bundle, as npm start runs: a minified oidc-provider once refused every code exchange.
+  it('signs people in on the portal; staff invite a person, who can sign in at once with their site', async () => {
+    const staff = new PortalClient(stack.portal as string);
+    await staff.signInAs('staff-demo');
+    const form = await (await staff.fetch('/staff/users/invite')).text();
+    const csrf = /name="csrf" value="([^"]+)"/.exec(form)?.[1] ?? '';
+    const invited = await staff.fetch('/staff/users/invite', {
+      method: 'POST',
+      headers: { origin: stack.portal as string, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        csrf,
+        email: 'robin@lambeth.example',
+        name: 'Robin Day',
+        access: 'LAM',
+      }).toString(),
+    });
+    expect(invited.status).toBe(303);
+    expect(await signInAsInvited()).toBe(200);
+  }, 60_000);
 
   it('takes returns sent with returns submit, hostile or not, and emails the feedback', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'e2e-files-'));
@@ -247,4 +268,23 @@ describe('the local stack, as npm start runs it', () => {
     const listed = await run(['submissions', '--site', 'SEN', '--json']);
     expect(JSON.parse(listed.stdout)).toHaveLength(5);
   }, 120_000);
+
+  it('still lets the person staff invited sign in after the restart', async () => {
+    expect(local.output()).toContain('Robin Day');
+    // Port 0: the restarted portal has a new address.
+    stack = JSON.parse(readFileSync(join(dataDir, 'stack.json'), 'utf8'));
+    expect(await signInAsInvited()).toBe(200);
+  }, 60_000);
+
+  /** Signs in as the person invited above, from the local sign-in page; their own returns page's status. */
+  async function signInAsInvited(): Promise<number> {
+    const robin = new PortalClient(stack.portal as string);
+    const { response } = await robin.follow('/sign-in');
+    const account = /name="account" value="([^"]+)">\s*<button[^>]*>Sign in as Robin Day/.exec(
+      await response.text(),
+    )?.[1];
+    if (!account) throw new Error('Robin Day is not on the sign-in page');
+    await robin.signInAs(account);
+    return (await robin.fetch('/returns')).status;
+  }
 });

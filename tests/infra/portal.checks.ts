@@ -12,6 +12,7 @@ import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { STAFF_GROUP, siteGroup } from '../../functions/src/config/access-groups.js';
 import { portalSettingsSchema } from '../../functions/src/config/portal-settings.js';
+import { PORTAL_USER_ACTIONS } from '../../functions/src/config/portal-user-actions.js';
 import { loadReferenceData } from '../../functions/src/reference/reference-data.js';
 import { type CfnProperties, type CfnTemplate, type Synthesized, synthesized } from './synth.js';
 
@@ -119,6 +120,7 @@ describe('the portal stack', () => {
     const sites = loadReferenceData().sites.sites.map((site) => site.code);
     expect(Object.keys(bySid).sort()).toEqual([
       'ListReleasesAndUploads',
+      'ManagePortalUsers',
       'ReadAndSignDownloads',
       'ReadReleaseFilesAndExports',
       'ReadSubmissions',
@@ -173,6 +175,39 @@ describe('the portal stack', () => {
     expect(bySid.RecordReleases?.Condition).toEqual({
       'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RELEASES#*'] },
     });
+  });
+
+  it('lets staff manage users with exactly the cognito-idp actions the directory calls, on the one pool', () => {
+    const statement = portalStatements().find((entry) => entry.Sid === 'ManagePortalUsers');
+    expect([statement?.Action].flat().sort()).toEqual([...PORTAL_USER_ACTIONS].sort());
+    const poolId = app.logicalId(app.portal.userPool);
+    expect(statement?.Resource).toEqual({ 'Fn::GetAtt': [poolId, 'Arn'] });
+    // No other statement names Cognito at all.
+    const others = portalStatements().filter((entry) => entry.Sid !== 'ManagePortalUsers');
+    expect(JSON.stringify(others)).not.toContain('cognito-idp');
+    const environment = ofType('AWS::Lambda::Function').find((fn) =>
+      JSON.stringify(fn).includes('PORTAL_URL'),
+    )?.Environment.Variables as Record<string, unknown>;
+    expect(environment.USER_POOL_ID).toEqual({ Ref: poolId });
+  });
+
+  it('signs out of Cognito’s hosted UI too: the logout endpoint of the pool’s domain, back to /signed-out', () => {
+    const environment = ofType('AWS::Lambda::Function').find((fn) =>
+      JSON.stringify(fn).includes('PORTAL_URL'),
+    )?.Environment.Variables as Record<string, unknown>;
+    const logout = JSON.stringify(environment.OIDC_LOGOUT_URL);
+    expect(logout).toContain('amazoncognito.com/logout');
+    expect(logout).toContain(app.logicalId(app.portal.userPool.node.findChild('SignIn') as never));
+    expect(JSON.stringify(only('AWS::Cognito::UserPoolClient').LogoutURLs)).toContain('/signed-out');
+  });
+
+  it('invites people in its own words, with the portal’s address, the username and the temporary password', () => {
+    const template = only('AWS::Cognito::UserPool').AdminCreateUserConfig.InviteMessageTemplate;
+    const body = JSON.stringify(template.EmailMessage);
+    expect(body).toContain('{username}');
+    expect(body).toContain('{####}');
+    expect(body).toContain('Sign in');
+    expect(template.EmailSubject).toMatch(/invited/);
   });
 
   it('never grants the unsuppressed summaries, any write but upload forms, review updates and staff publishing, or a wildcard action', () => {

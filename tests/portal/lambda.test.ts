@@ -8,6 +8,7 @@
 import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createPortalHandler } from '../../functions/src/handlers/portal-handler.js';
+import { LocalUserStore } from '../../functions/src/local/local-user-store.js';
 import { accessTokenVerifier } from '../../functions/src/portal/access-token.js';
 import { seal } from '../../functions/src/portal/session.js';
 import { testReference } from '../support/reference.js';
@@ -109,6 +110,7 @@ beforeAll(async () => {
         throw new Error('not in this test');
       },
     },
+    users: new LocalUserStore(undefined, []),
     verifyAccessToken: accessTokenVerifier(
       { issuer: ISSUER, clientId: 'client', jwksUri: `${ISSUER}/.well-known/jwks.json` },
       jwks,

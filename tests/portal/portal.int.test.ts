@@ -174,6 +174,33 @@ const MATRIX: Record<string, { path: () => string; expect: Record<Caller, Expect
     path: () => '/staff/non-submitters.csv?period=2025-26-Q2',
     expect: { anonymous: 'sign-in', BLK: 404, BFD: 404, staff: 200 },
   },
+  'GET /staff/users': {
+    path: () => '/staff/users',
+    expect: { anonymous: 'sign-in', BLK: 404, BFD: 404, staff: 200 },
+  },
+  'GET /staff/users/invite': {
+    path: () => '/staff/users/invite',
+    expect: { anonymous: 'sign-in', BLK: 404, BFD: 404, staff: 200 },
+  },
+  // An empty form: staff get the form again with its errors.
+  'POST /staff/users/invite': {
+    path: () => '/staff/users/invite',
+    expect: { anonymous: 403, BLK: 404, BFD: 404, staff: 400 },
+  },
+  // An active account: staff are told the invitation has been used.
+  'POST /staff/users/:userId/invitation': {
+    path: () => '/staff/users/bfd-demo/invitation',
+    expect: { anonymous: 403, BLK: 404, BFD: 404, staff: 400 },
+  },
+  'GET /staff/users/:userId/remove': {
+    path: () => '/staff/users/bfd-demo/remove',
+    expect: { anonymous: 'sign-in', BLK: 404, BFD: 404, staff: 200 },
+  },
+  // Staff's own account, so the matrix removes nobody: they are told they cannot remove themselves.
+  'POST /staff/users/:userId/remove': {
+    path: () => '/staff/users/staff-demo/remove',
+    expect: { anonymous: 403, BLK: 404, BFD: 404, staff: 400 },
+  },
 };
 
 /** A POST as the caller's own page would send it: from the portal's origin, with the session's CSRF token. */

@@ -53,7 +53,9 @@ export const localCommand: Command = {
     }).catch((cause: Error) => {
       throw new UsageError(cause.message, { cause });
     });
-    const portal = await startPortalBesideStack(stack, withPortal, log).catch(async (cause: Error) => {
+    const portal = await startPortalBesideStack(stack, withPortal, log, {
+      usersFile: join(dataDir, 'portal-users.json'),
+    }).catch(async (cause: Error) => {
       await stack.stop();
       throw new UsageError(`The portal could not start: ${cause.message}`, { cause });
     });

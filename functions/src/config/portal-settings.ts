@@ -24,6 +24,10 @@ export const portalSettingsSchema = z.object({
   OIDC_ISSUER: z.url(),
   OIDC_CLIENT_ID: name,
   OIDC_JWKS_URI: z.url(),
+  /** The hosted UI's logout endpoint, https://{domain}/logout: signing out ends Cognito's session too. */
+  OIDC_LOGOUT_URL: z.url(),
+  /** The Cognito user pool staff invite people to and remove them from (the same pool as OIDC_ISSUER's). */
+  USER_POOL_ID: name,
   /** Secrets Manager secret whose value seals the session cookies. */
   SESSION_SECRET_ARN: name,
   MAX_UPLOAD_MB: z.coerce.number().positive().default(10),

@@ -2,11 +2,13 @@
  * Lambda entry point for the portal: the composition root for AWS.
  * Configuration, clients and the session key are read once, at cold start.
  */
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { CognitoUserDirectory } from '../adapters/cognito-user-directory.js';
 import { DynamoReleaseStore } from '../adapters/dynamodb-release-store.js';
 import { DynamoSubmissionStore } from '../adapters/dynamodb-submission-store.js';
 import { createLogger, powertoolsLog } from '../adapters/powertools-observability.js';
@@ -35,8 +37,10 @@ const documents = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
 
 const store = new DynamoSubmissionStore(documents, settings.TABLE_NAME);
 
+const reference = referenceForSettings(settings);
+
 export const handler = createPortalHandler({
-  reference: referenceForSettings(settings),
+  reference,
   records: store,
   reviews: {
     store,
@@ -56,7 +60,13 @@ export const handler = createPortalHandler({
     redirectUri: `${settings.PORTAL_URL}/auth/callback`,
     scope: 'openid email',
     allowHttp: false,
+    logoutUrl: settings.OIDC_LOGOUT_URL,
   }),
+  users: new CognitoUserDirectory(
+    new CognitoIdentityProviderClient({}),
+    settings.USER_POOL_ID,
+    reference.sites.sites.map((site) => site.code),
+  ),
   verifyAccessToken: accessTokenVerifier({
     issuer: settings.OIDC_ISSUER,
     clientId: settings.OIDC_CLIENT_ID,

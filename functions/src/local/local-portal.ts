@@ -30,8 +30,9 @@ import { createPortal, type PortalRoute } from '../portal/app.js';
 import { openIdSignIn } from '../portal/sign-in.js';
 import type { ReferenceData } from '../reference/reference-data.js';
 import type { Log } from '../submissions/ports.js';
-import { type DemoUser, type LocalSignIn, startLocalSignIn } from './local-sign-in.js';
+import { type DemoUser, demoUsers, type LocalSignIn, startLocalSignIn } from './local-sign-in.js';
 import { startUploadCheck } from './local-upload-check.js';
+import { LocalUserStore } from './local-user-store.js';
 
 export const LOCAL_PORTAL_PORTS = { portal: 4580, signIn: 4581, uploads: 4582 } as const;
 export const LOCAL_PORTAL_CLIENT_ID = 'monitoring-returns-portal';
@@ -52,6 +53,8 @@ export interface LocalPortalOptions {
   readonly maxUploadBytes?: number;
   readonly uploadFormSeconds?: number;
   readonly extraUsers?: readonly DemoUser[];
+  /** Where the sign-in's accounts are kept (`{data}/portal-users.json`); in memory without it. */
+  readonly usersFile?: string;
   readonly clock?: () => Date;
 }
 
@@ -93,11 +96,21 @@ export async function startLocalPortal(options: LocalPortalOptions): Promise<Loc
     );
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
+    const clock = options.clock ?? (() => new Date());
+    // The demo users, then whoever staff invite: read by the sign-in page and written by the portal.
+    const users = new LocalUserStore(
+      options.usersFile,
+      [...demoUsers(options.reference.sites), ...(options.extraUsers ?? [])],
+      clock,
+      (code) => options.reference.sites.find(code)?.name ?? code,
+    );
     const signIn = await startLocalSignIn({
+      store: users,
       sites: options.reference.sites,
       port: options.ports.signIn,
       clientId: LOCAL_PORTAL_CLIENT_ID,
       redirectUris: [`${url}/auth/callback`],
+      postLogoutRedirectUris: [`${url}/signed-out`],
       ...(options.accessTokenSeconds ? { accessTokenSeconds: options.accessTokenSeconds } : {}),
       ...(options.extraUsers ? { extraUsers: options.extraUsers } : {}),
     });
@@ -140,7 +153,6 @@ export async function startLocalPortal(options: LocalPortalOptions): Promise<Loc
     stops.push(async () => ses.destroy());
 
     const sessionKey = new Uint8Array(randomBytes(32));
-    const clock = options.clock ?? (() => new Date());
     const documents = DynamoDBDocumentClient.from(dynamodb, {
       marshallOptions: { removeUndefinedValues: true },
     });
@@ -164,6 +176,7 @@ export async function startLocalPortal(options: LocalPortalOptions): Promise<Loc
         scope: 'openid email',
         allowHttp: true,
       }),
+      users,
       verifyAccessToken: accessTokenVerifier({
         issuer: signIn.issuer,
         clientId: LOCAL_PORTAL_CLIENT_ID,
@@ -184,7 +197,9 @@ export async function startLocalPortal(options: LocalPortalOptions): Promise<Loc
       url,
       signIn,
       uploadEndpoint: uploads.endpoint,
-      users: signIn.users,
+      get users() {
+        return signIn.users;
+      },
       routes,
       sessionKey,
       stop: stopAll,
@@ -209,10 +224,12 @@ export async function startPortalBesideStack(
   },
   reference: ReferenceData,
   log: Log,
+  options: { readonly usersFile?: string } = {},
 ): Promise<LocalPortal & { readonly lines: readonly string[] }> {
   const portal = await startLocalPortal({
     reference,
     log,
+    ...(options.usersFile ? { usersFile: options.usersFile } : {}),
     bucket: stack.bucket,
     table: stack.table,
     endpoints: stack.endpoints,
@@ -225,7 +242,7 @@ export async function startPortalBesideStack(
   });
   const width = Math.max(...portal.users.map((user) => user.name.length));
   const lines = [
-    `Portal: open ${portal.url}/ and choose "Sign in"; the local sign-in page (${portal.signIn.issuer}) offers these demo users:`,
+    `Portal: open ${portal.url}/ and choose "Sign in"; the local sign-in page (${portal.signIn.issuer}) offers these users (funder staff invite more at ${portal.url}/staff/users):`,
     ...portal.users.map((user) => `  ${user.name.padEnd(width)}  ${user.email}  (${user.role})`),
     `Uploads from the browser go to ${portal.uploadEndpoint}, which checks each form's signed policy as S3 does.`,
   ];

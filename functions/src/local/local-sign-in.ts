@@ -15,31 +15,35 @@ import type ProviderClass from 'oidc-provider';
 import { STAFF_GROUP, siteGroup } from '../config/access-groups.js';
 import { escapeHtml } from '../portal/html.js';
 import type { SiteRegistry } from '../programme/sites.js';
+import { type LocalAccount, LocalUserStore } from './local-user-store.js';
 
-export interface DemoUser {
-  readonly accountId: string;
-  readonly email: string;
-  readonly name: string;
-  readonly groups: readonly string[];
-  /** What the user is for, on the "sign in as" page. */
-  readonly role: string;
-}
+/** A demo user is the local store's first kind of account; staff invite the others. */
+export type DemoUser = LocalAccount;
 
 export interface LocalSignInOptions {
   readonly sites: SiteRegistry;
   readonly port: number;
   readonly clientId: string;
   readonly redirectUris: readonly string[];
+  /** Where the provider may send people after signing them out (the portal's /signed-out). */
+  readonly postLogoutRedirectUris?: readonly string[];
   /** Access token lifetime; Cognito's shortest is 5 minutes, tests shorten it to see refresh work. */
   readonly accessTokenSeconds?: number;
   /** Extra accounts for tests (a user with no group, or two sites). */
   readonly extraUsers?: readonly DemoUser[];
+  /**
+   * The accounts: the demo users and everyone staff invited (local-user-store.ts). Without
+   * one, the demo and extra users, in memory.
+   */
+  readonly store?: LocalUserStore;
 }
 
 export interface LocalSignIn {
   readonly issuer: string;
   readonly jwksUri: string;
+  /** Everyone who may sign in now: the demo users and those invited (and not removed). */
   readonly users: readonly DemoUser[];
+  readonly store: LocalUserStore;
   /** The signing key, for tests that need a token the provider would never issue (expired, wrong client). */
   readonly signingKey: JWK & { kid: string };
   stop(): Promise<void>;
@@ -68,8 +72,9 @@ export function demoUsers(sites: SiteRegistry): DemoUser[] {
 }
 
 export async function startLocalSignIn(options: LocalSignInOptions): Promise<LocalSignIn> {
-  const users = [...demoUsers(options.sites), ...(options.extraUsers ?? [])];
-  const byId = new Map(users.map((user) => [user.accountId, user]));
+  const store =
+    options.store ??
+    new LocalUserStore(undefined, [...demoUsers(options.sites), ...(options.extraUsers ?? [])]);
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const signingKey = {
     ...(privateKey.export({ format: 'jwk' }) as JWK),
@@ -95,6 +100,7 @@ export async function startLocalSignIn(options: LocalSignInOptions): Promise<Loc
             client_id: options.clientId,
             token_endpoint_auth_method: 'none',
             redirect_uris: [...options.redirectUris],
+            post_logout_redirect_uris: [...(options.postLogoutRedirectUris ?? [])],
             grant_types: ['authorization_code', 'refresh_token'],
             response_types: ['code'],
           },
@@ -105,8 +111,9 @@ export async function startLocalSignIn(options: LocalSignInOptions): Promise<Loc
         claims: { openid: ['sub'], email: ['email', 'email_verified', 'name'] },
         // Cognito puts the email in the ID token; so does this.
         conformIdTokenClaims: false,
+        // Read at every sign-in, refresh and token: a removed account fails at its next refresh.
         findAccount: async (_ctx: unknown, id: string) => {
-          const user = byId.get(id);
+          const user = store.account(id);
           if (!user) return undefined;
           return {
             accountId: id,
@@ -115,6 +122,17 @@ export async function startLocalSignIn(options: LocalSignInOptions): Promise<Loc
         },
         features: {
           devInteractions: { enabled: false },
+          // The portal's sign-out ends this session too, as Cognito's /logout does: without a question
+          // (the form submits itself; without JavaScript it is one button).
+          rpInitiatedLogout: {
+            enabled: true,
+            logoutSource: async (ctx: { body: string }, form: string) => {
+              ctx.body = page(
+                'Signing out',
+                `<h1>Signing you out</h1>${form.replace('</form>', '<input type="hidden" name="logout" value="yes"><button type="submit">Sign out of the local sign-in service</button></form>')}<script>document.getElementById('op.logoutForm').submit();</script>`,
+              );
+            },
+          },
           resourceIndicators: {
             enabled: true,
             defaultResource: async () => RESOURCE,
@@ -132,7 +150,7 @@ export async function startLocalSignIn(options: LocalSignInOptions): Promise<Loc
           client.grantTypeAllowed('refresh_token'),
         extraTokenClaims: async (_ctx: unknown, token: { kind: string; accountId: string }) => {
           if (token.kind !== 'AccessToken') return undefined;
-          const user = byId.get(token.accountId);
+          const user = store.account(token.accountId);
           return {
             token_use: 'access',
             username: token.accountId,
@@ -168,17 +186,23 @@ export async function startLocalSignIn(options: LocalSignInOptions): Promise<Loc
     const details = await provider.interactionDetails(request, response);
     if (request.method === 'GET' && !match[2]) {
       response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-      response.end(signInAsPage(details.uid, users));
+      response.end(signInAsPage(details.uid, store.users()));
       return true;
     }
     if (request.method === 'POST' && match[2]) {
       const body = new URLSearchParams(await readBody(request));
-      const user = byId.get(body.get('account') ?? '');
+      const user = store.account(body.get('account') ?? '');
       if (!user) {
         response.writeHead(400, { 'content-type': 'text/html; charset=utf-8' });
-        response.end(page('Sign-in problem', '<h1>There is no such demo user</h1>'));
+        response.end(
+          page(
+            'Sign-in problem',
+            '<h1>There is no such user</h1><p>They may have been removed. Go back to the portal and sign in again.</p>',
+          ),
+        );
         return true;
       }
+      store.signedIn(user.accountId);
       const grant = new provider.Grant({
         accountId: user.accountId,
         clientId: String(details.params.client_id),
@@ -216,7 +240,10 @@ export async function startLocalSignIn(options: LocalSignInOptions): Promise<Loc
   return {
     issuer,
     jwksUri: `${issuer}/jwks`,
-    users,
+    get users() {
+      return store.users();
+    },
+    store,
     signingKey,
     stop: () =>
       new Promise<void>((resolve) => {
@@ -262,13 +289,13 @@ function signInAsPage(uid: string, users: readonly DemoUser[]): string {
       (user) => `<li class="user"><form method="post" action="/interaction/${escapeHtml(uid)}/login">
   <input type="hidden" name="account" value="${escapeHtml(user.accountId)}">
   <button type="submit">Sign in as ${escapeHtml(user.name)}</button>
-  <span>${escapeHtml(user.email)}: ${escapeHtml(user.role)}</span></form></li>`,
+  <span>${escapeHtml(user.email)}: ${escapeHtml(user.role)}${user.status === 'invited' ? ' (invited by staff, not signed in yet)' : ''}</span></form></li>`,
     )
     .join('\n');
   return page(
     'Sign in as a demo user',
     `<h1>Sign in as a demo user</h1>
-<p>This is the local stack's sign-in service. In AWS this step is the Cognito sign-in page, with a password and a second factor.</p>
+<p>This is the local stack's sign-in service. In AWS this step is the Cognito sign-in page, with a password and a second factor. People funder staff invite on the portal appear here too, until they are removed.</p>
 <ul>${rows}</ul>`,
   );
 }

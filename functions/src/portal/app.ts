@@ -55,7 +55,25 @@ import {
   staffDownloadsPage,
   staffReleasesPage,
 } from './pages/staff-pages.js';
+import {
+  INVITE_PATH,
+  invitePage,
+  removePage,
+  USERS_PATH,
+  type UsersNotice,
+  usersPage,
+} from './pages/user-pages.js';
 import { PortalData } from './portal-data.js';
+import {
+  accessLabel,
+  inviteFields,
+  invitePortalUser,
+  isYourself,
+  listPortalUsers,
+  PortalUsers,
+  removePortalUser,
+  resendInvitation,
+} from './portal-users.js';
 import type { PortalFiles, PortalRecords, StaffStores, UploadForms } from './ports.js';
 import { type Principal, principalFrom } from './principal.js';
 import { listReleases, releaseDownload } from './releases.js';
@@ -82,6 +100,7 @@ import {
 import { confirmRelease, previewRelease, staffReleases } from './staff-releases.js';
 import { blankTemplate, templateChoices, templateWithLastFigures } from './templates.js';
 import { type PortalSettings, prepareUpload, uploadProgress, XLSX_TYPE } from './uploads.js';
+import type { UserDirectory } from './user-directory.js';
 import { findSubmission, submissionDownload, viewSubmission } from './view-submission.js';
 import { yourReturns } from './your-returns.js';
 
@@ -93,6 +112,8 @@ export interface PortalDeps {
   /** What staff's publishing and downloads write. */
   readonly staff: StaffStores;
   readonly signIn: SignIn;
+  /** Who may sign in: Cognito's user pool in AWS, the local sign-in's store locally. */
+  readonly users: UserDirectory;
   readonly verifyAccessToken: AccessTokenVerifier;
   /** 32 bytes: seals the session cookies. */
   readonly sessionKey: Uint8Array;
@@ -390,10 +411,17 @@ export function createPortal(deps: PortalDeps): {
       method: 'POST',
       path: '/sign-out',
       audience: 'signed-in',
-      handle: (c) => {
+      handle: async (c) => {
         deleteCookie(c, cookies.session, cookieOptions);
         deleteCookie(c, cookies.refresh, cookieOptions);
-        return redirect(c, '/signed-out');
+        // Then the identity provider's own session (Cognito's hosted UI), which comes back to /signed-out.
+        let location = '/signed-out';
+        try {
+          location = (await deps.signIn.signOutUrl?.(`${settings.portalUrl}/signed-out`)) ?? location;
+        } catch (error) {
+          log.warn('the identity provider could not be reached to end its session', { error: String(error) });
+        }
+        return redirect(c, location);
       },
     },
     {
@@ -744,6 +772,7 @@ export function createPortal(deps: PortalDeps): {
         },
       }),
     ),
+    ...userRoutes(),
   ];
 
   /**
@@ -805,6 +834,128 @@ export function createPortal(deps: PortalDeps): {
     );
   };
 
+  /** Funder staff's user pages: the list, the invitation form, and removal behind a confirmation page. */
+  function userRoutes(): PortalRoute[] {
+    const users = (c: PortalContext) => new PortalUsers(c.get('principal'), deps.users);
+    const csrf = (c: PortalContext) => c.get('session')?.csrf ?? '';
+    // What the list says after an invitation or removal: sealed, so a crafted link cannot make it say anything.
+    const noticeCookie = `${secure ? '__Host-' : ''}portal-notice`;
+    type Sealed =
+      | { kind: 'invited'; userId: string; told: 'by-email' | 'on-local-sign-in-page' }
+      | { kind: 'removed'; email: string }
+      | { kind: 'resent'; email: string; told: 'by-email' | 'on-local-sign-in-page' };
+    const afterwards = async (c: PortalContext, notice: Sealed) => {
+      setCookie(c, noticeCookie, await seal(deps.sessionKey, 'notice', notice, 60), {
+        ...cookieOptions,
+        maxAge: 60,
+      });
+      return redirect(c, USERS_PATH);
+    };
+    return [
+      {
+        method: 'GET',
+        path: USERS_PATH,
+        audience: 'staff',
+        handle: async (c) => {
+          const view = await listPortalUsers(users(c), reference.sites);
+          const sealed = await unseal<Sealed>(deps.sessionKey, 'notice', getCookie(c, noticeCookie));
+          if (getCookie(c, noticeCookie) !== undefined) deleteCookie(c, noticeCookie, cookieOptions);
+          let notice: UsersNotice | undefined;
+          if (sealed?.kind === 'removed') notice = { kind: 'removed', email: sealed.email };
+          if (sealed?.kind === 'resent') notice = { kind: 'resent', email: sealed.email, told: sealed.told };
+          if (sealed?.kind === 'invited') {
+            const user = view.groups.flatMap((group) => group.people).find((p) => p.userId === sealed.userId);
+            const first = user?.access[0];
+            if (user && first)
+              notice = {
+                kind: 'invited',
+                user,
+                label: accessLabel(first, reference.sites),
+                told: sealed.told,
+              };
+          }
+          return render(c, 'Who has access', usersPage(view, c.get('principal')?.username, csrf(c), notice));
+        },
+      },
+      {
+        method: 'GET',
+        path: INVITE_PATH,
+        audience: 'staff',
+        handle: (c) =>
+          render(
+            c,
+            'Invite a person',
+            invitePage({ email: '', name: '', access: '' }, [], reference.sites, csrf(c)),
+          ),
+      },
+      {
+        method: 'POST',
+        path: INVITE_PATH,
+        audience: 'staff',
+        handle: async (c) => {
+          const fields = inviteFields(await c.req.parseBody());
+          const result = await invitePortalUser(users(c), reference, fields, log);
+          if (result.ok)
+            return afterwards(c, { kind: 'invited', userId: result.user.userId, told: result.told });
+          return render(
+            c,
+            'Error: Invite a person',
+            invitePage(result.fields, result.errors, reference.sites, csrf(c)),
+            400,
+          );
+        },
+      },
+      {
+        method: 'POST',
+        path: `${USERS_PATH}/:userId/invitation`,
+        audience: 'staff',
+        handle: async (c) => {
+          const result = await resendInvitation(users(c), param(c, 'userId'), log);
+          if (!result.ok)
+            return problem(
+              c,
+              400,
+              `${result.user.email} has already signed in`,
+              'Their invitation has been used: the password is their own now. If they have forgotten it, they can reset it from the sign-in page.',
+            );
+          return afterwards(c, {
+            kind: 'resent',
+            email: result.user.email,
+            told: result.told,
+          });
+        },
+      },
+      {
+        method: 'GET',
+        path: `${USERS_PATH}/:userId/remove`,
+        audience: 'staff',
+        handle: async (c) => {
+          const people = users(c);
+          const user = await people.find(param(c, 'userId'));
+          if (isYourself(people, user)) return cannotRemoveYourself(c);
+          return render(c, 'Remove access', removePage(user, reference.sites, csrf(c)));
+        },
+      },
+      {
+        method: 'POST',
+        path: `${USERS_PATH}/:userId/remove`,
+        audience: 'staff',
+        handle: async (c) => {
+          const result = await removePortalUser(users(c), param(c, 'userId'), log);
+          if (!result.ok) return cannotRemoveYourself(c);
+          return afterwards(c, { kind: 'removed', email: result.user.email });
+        },
+      },
+    ];
+  }
+  const cannotRemoveYourself = (c: PortalContext) =>
+    problem(
+      c,
+      400,
+      'You cannot remove your own access',
+      'If you removed yourself, and nobody else on the staff could invite people, only an administrator of the AWS account could put it right. Ask another member of the funder staff to remove you.',
+    );
+
   const startSession = async (c: PortalContext, session: Session, refreshToken?: string) => {
     setCookie(c, cookies.session, await seal(deps.sessionKey, 'session', session, SESSION_SECONDS), {
       ...cookieOptions,
@@ -824,7 +975,9 @@ export function createPortal(deps: PortalDeps): {
 
   app.use('*', async (c, next) => {
     await next();
-    const formTargets = ["'self'", ...(c.get('formTargets') ?? [])].join(' ');
+    // The sign-out form's redirect goes on to the identity provider, and form-action covers redirects.
+    const signOut = deps.signIn.signOutOrigin ? [deps.signIn.signOutOrigin] : [];
+    const formTargets = ["'self'", ...signOut, ...(c.get('formTargets') ?? [])].join(' ');
     c.header(
       'content-security-policy',
       `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; font-src 'none'; form-action ${formTargets}; frame-ancestors 'none'; base-uri 'none'`,

@@ -29,7 +29,9 @@ export type AccessRequest =
   /** Preview and publish a release (staff's deliberate act; the use case audits it). */
   | { readonly action: 'publish-release' }
   /** Write a filtered download under exports/ (when it cannot be streamed). */
-  | { readonly action: 'write-export'; readonly key: string };
+  | { readonly action: 'write-export'; readonly key: string }
+  /** See, invite and remove the portal's users (every site's people and staff). */
+  | { readonly action: 'manage-users' };
 
 /** Shown to the person as the 404 page; never says whether the thing exists. */
 export class NotFound extends ReturnsError {
@@ -103,6 +105,8 @@ export function authorise(principal: Principal | undefined, request: AccessReque
       return staff;
     case 'write-export':
       return staff && plainKey(request.key) && EXPORT_FILE.test(request.key);
+    case 'manage-users':
+      return staff;
     default:
       return false;
   }

@@ -81,3 +81,14 @@ export interface UploadForm {
 export interface UploadForms {
   create(request: UploadFormRequest): Promise<UploadForm>;
 }
+
+/** Who may sign in and with what access: the identity provider's user store (user-directory.ts). */
+export type {
+  Access,
+  Invitation,
+  InviteOutcome,
+  PersonStatus,
+  PortalUser,
+  ResendOutcome,
+  UserDirectory,
+} from './user-directory.js';

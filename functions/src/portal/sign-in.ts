@@ -17,6 +17,11 @@ export interface SignInSettings {
   readonly scope: string;
   /** Only for the local provider on http://127.0.0.1. */
   readonly allowHttp: boolean;
+  /**
+   * Cognito's hosted-UI logout endpoint (`https://{domain}/logout`), which its discovery
+   * document does not name. Without it, the discovered `end_session_endpoint` (the local provider's).
+   */
+  readonly logoutUrl?: string;
 }
 
 export interface SignedIn {
@@ -30,6 +35,14 @@ export interface SignIn {
   start(next: string): Promise<{ url: string; pending: PendingSignIn }>;
   finish(callbackUrl: URL, pending: PendingSignIn): Promise<SignedIn>;
   refresh(refreshToken: string): Promise<{ accessToken: string; refreshToken?: string }>;
+  /**
+   * Where to send the browser to end the identity provider's own session too, coming back to
+   * `returnTo`; undefined if it has no such endpoint. Without it the hosted sign-in page would
+   * sign the same person straight back in.
+   */
+  signOutUrl?(returnTo: string): Promise<string | undefined>;
+  /** The origin signOutUrl leads to: the portal's pages allow their sign-out form to be redirected there (CSP form-action). */
+  readonly signOutOrigin?: string;
 }
 
 export function openIdSignIn(settings: SignInSettings): SignIn {
@@ -85,6 +98,22 @@ export function openIdSignIn(settings: SignInSettings): SignIn {
         ...(tokens.refresh_token ? { refreshToken: tokens.refresh_token } : {}),
         displayName,
       };
+    },
+    signOutOrigin: new URL(settings.logoutUrl ?? settings.issuer).origin,
+    async signOutUrl(returnTo) {
+      if (settings.logoutUrl) {
+        // Cognito's own parameters: client_id and logout_uri (one of the app client's sign-out URLs).
+        const url = new URL(settings.logoutUrl);
+        url.searchParams.set('client_id', settings.clientId);
+        url.searchParams.set('logout_uri', returnTo);
+        return url.href;
+      }
+      const config = await configured();
+      if (!config.serverMetadata().end_session_endpoint) return undefined;
+      return oidc.buildEndSessionUrl(config, {
+        client_id: settings.clientId,
+        post_logout_redirect_uri: returnTo,
+      }).href;
     },
     async refresh(refreshToken) {
       const tokens = await oidc.refreshTokenGrant(await configured(), refreshToken);

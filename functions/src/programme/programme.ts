@@ -48,6 +48,24 @@ const completenessSchema = z.strictObject({
 
 export type CompletenessSettings = z.infer<typeof completenessSchema>;
 
+/**
+ * Local parts of addresses that belong to a team, not a person (`info`, `office`,
+ * `enquir*`): staff may not invite them, since access is a named person's. `*`
+ * stands for any characters; case and a `+tag` are ignored when matching.
+ */
+const invitationsSchema = z.strictObject({
+  genericMailboxes: z
+    .array(
+      z
+        .string()
+        .regex(
+          /^[a-z0-9._*-]+$/i,
+          'should be the part before the @, like info or enquir* (letters, digits, . _ - and *)',
+        ),
+    )
+    .default([]),
+});
+
 const programmeSchema = z.strictObject({
   name: z.string().min(1),
   funder: z.string().min(1),
@@ -59,6 +77,7 @@ const programmeSchema = z.strictObject({
   reminders: remindersSchema.optional(),
   releases: releasesSchema.optional(),
   completeness: completenessSchema.optional(),
+  invitations: invitationsSchema.optional(),
   firstYear: z
     .string()
     .refine((text) => 'startYear' in parseYear(text), 'should be a financial year like 2025-26'),
@@ -88,6 +107,8 @@ export class Programme {
   readonly releases: ReleaseSettings;
   /** The completeness grid's due-soon and missing thresholds; due soon defaults to the reminder's day. */
   readonly completeness: CompletenessSettings;
+  /** The generic mailboxes' patterns (`invitations.genericMailboxes`), none if not configured. */
+  readonly genericMailboxes: readonly string[];
 
   /**
    * The same programme with the portal's address set: the deployed and local stacks know
@@ -106,6 +127,7 @@ export class Programme {
     this.releases = settings.releases ?? releasesSchema.parse({});
     this.completeness =
       settings.completeness ?? completenessSchema.parse({ dueSoonDays: this.reminders.daysBeforeDue });
+    this.genericMailboxes = settings.invitations?.genericMailboxes ?? [];
     const first = parseYear(settings.firstYear) as { startYear: number };
     this.firstPeriod = { startYear: first.startYear, quarter: 1 };
     this.lastPeriod = { startYear: first.startYear + settings.years - 1, quarter: 4 };
@@ -139,6 +161,19 @@ export class Programme {
       );
     }
     return period;
+  }
+
+  /** The pattern a shared mailbox's address matches (`info+blk@council.example` matches `info`), if any. */
+  genericMailbox(email: string): string | undefined {
+    const local = (email.split('@')[0] ?? '').toLowerCase().replace(/\+.*$/, '');
+    return this.genericMailboxes.find((pattern) => {
+      const source = pattern
+        .toLowerCase()
+        .split('*')
+        .map((part) => part.replace(/[.]/g, '\\.'))
+        .join('.*');
+      return new RegExp(`^${source}$`).test(local);
+    });
   }
 
   describeRange(): string {

@@ -34,6 +34,7 @@ function navigation(frame: PageFrame): Array<[string, string]> {
       ['/staff/charts', 'Charts'],
       ['/staff/releases', 'Publish'],
       ['/staff/downloads', 'Downloads'],
+      ['/staff/users', 'Who has access'],
       ['/releases', 'Published releases'],
     ];
   }
