@@ -270,9 +270,12 @@ export class PortalStack extends Stack {
     this.portal.allow(
       new PolicyStatement({
         sid: 'ListReleasesAndUploads',
+        // Not narrowed by s3:prefix: S3 answers a HEAD or GET of a missing key with 404 only to a
+        // caller holding s3:ListBucket, and a HEAD carries no s3:prefix, so a prefix condition would
+        // turn every "not there yet" (a release not yet copied, a draft gone, a crafted link) into 403.
+        // Key names are all it reveals; what a person may see is decided in the app (authorise.ts).
         actions: ['s3:ListBucket'],
         resources: [bucketArn],
-        conditions: { StringLike: { 's3:prefix': [`${PUBLISHED_PREFIX}*`, `${PREFIXES.incoming}*`] } },
       }),
     );
     this.portal.allow(
