@@ -249,11 +249,16 @@ export interface ReturnAccepted {
 }
 
 /**
- * The FIFO deduplication ID of a ReturnAccepted: the same current return (site, quarter,
- * version) is one message within SQS's five-minute window, and A→B→A is three.
+ * The FIFO deduplication ID of a ReturnAccepted: one recompute request of one current return
+ * (site, quarter, version) is one message within SQS's five-minute window, and A→B→A is three.
+ * The request number is part of it: every publish first takes a new number, and a message
+ * merged away would leave that number asked for and never answered (a repeated event of the
+ * same version did, until the sweep asked again after its grace period). A repeat costs one
+ * recompute, or one read when a later one already covered it.
  */
 export function returnAcceptedDeduplicationId(event: ReturnAccepted): string {
-  return `${event.period}.${event.site}.v${event.version ?? 0}.${event.submissionId}`.slice(0, 128);
+  const request = event.request === undefined ? '' : `.r${event.request}`;
+  return `${event.period}.${event.site}.v${event.version ?? 0}${request}.${event.submissionId}`.slice(0, 128);
 }
 
 export interface Events {
