@@ -22,6 +22,8 @@ const hasChromium = (() => {
   return false;
 })();
 const SCREENSHOTS = join(tmpdir(), 'portal-screenshots');
+/** The pages the README shows: with UPDATE_SCREENSHOTS=1 these go to docs/ instead. */
+const README_PAGES = new Set(['staff-queried', 'site-queried', 'staff-signed-off']);
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 let harness: PortalHarness;
@@ -69,7 +71,8 @@ async function audit(page: Page, name: string): Promise<void> {
       (v) => `${name}: ${v.id} (${v.help}) at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
     ),
   ).toEqual([]);
-  await page.screenshot({ path: join(SCREENSHOTS, `portal-review-${name}.png`), fullPage: true });
+  const folder = process.env.UPDATE_SCREENSHOTS && README_PAGES.has(name) ? 'docs' : SCREENSHOTS;
+  await page.screenshot({ path: join(folder, `portal-review-${name}.png`), fullPage: true });
 }
 
 async function signedIn(who: RegExp): Promise<Page> {
