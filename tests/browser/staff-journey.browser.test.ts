@@ -189,7 +189,11 @@ describe.runIf(hasChromium)('funder staff’s journey in a real browser', () => 
     await staff.waitForURL(/done=query/);
     await audit(staff, 'queried');
     const email = (await harness.stack.emails()).find((sent) => sent.body.text.includes(question));
-    expect(email?.destination.to.length).toBeGreaterThan(0);
+    // Emailed to Lambeth's contacts, with a link to the page that shows it; and the grid says queried.
+    expect(email?.destination.to).toContain('leap.data@lambeth.example');
+    expect(email?.body.text).toContain(`${harness.url}${new URL(queried).pathname}`);
+    await staff.goto(`${harness.url}/staff?year=2025-26`);
+    expect(await q2Cell(staff, 'Lambeth Early Action Partnership')).toMatch(/^queried /);
 
     // Lambeth's user sees the question on the same page and uploads a corrected file through it.
     const site = await signedIn(/Sign in as Lambeth demo user/, new URL(queried).pathname);
