@@ -62,6 +62,7 @@ const PORTAL_CSS = `
 .portal-break{overflow-wrap:break-word}
 .portal-contacts{font-weight:400}
 .portal-non-submitters .govuk-tag{white-space:nowrap;max-width:none}
+.portal-status .govuk-tag{max-width:none}
 .portal-js-only{display:none}
 .js-enabled .portal-js-only{display:block}
 .staff-chart{margin-bottom:2.5rem;padding-top:1rem;border-top:1px solid #b1b4b6}

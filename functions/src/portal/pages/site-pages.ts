@@ -171,7 +171,7 @@ ${
 }
 ${reviewForms?.done ? html`<div class="govuk-notification-banner govuk-notification-banner--success" role="alert" aria-labelledby="review-done-title"><div class="govuk-notification-banner__header"><h2 class="govuk-notification-banner__title" id="review-done-title">Done</h2></div><div class="govuk-notification-banner__content"><p class="govuk-notification-banner__heading">${reviewForms.done}</p></div></div>` : ''}
 <h1 class="govuk-heading-l">${view.periodTitle} return<span class="govuk-caption-m">${view.siteName}, sent ${when(submission.receivedAt)}${view.uploadedBy ? html` by ${view.uploadedBy}` : ''}</span></h1>
-<p class="govuk-body">${tag(view.outcome, view.tone)}${view.review ? html` ${tag(view.review.summary, view.review.state === 'signed-off' ? 'green' : view.review.state === 'queried' ? 'orange' : 'grey')}` : ''}</p>
+<p class="govuk-body portal-status">${tag(view.outcome, view.tone)}${view.review ? html` ${tag(view.review.summary, view.review.state === 'signed-off' ? 'green' : view.review.state === 'queried' ? 'orange' : 'grey')}` : ''}</p>
 ${view.review?.query && view.review.isCurrent ? openQuery(view.review) : ''}
 <ul class="portal-counts">
 <li class="${counts.fatal + counts.errors > 0 ? 'portal-counts--error' : ''}"><span class="govuk-heading-m govuk-!-margin-bottom-0">${counts.errors + counts.fatal}</span> ${counts.errors + counts.fatal === 1 ? 'error' : 'errors'} to fix</li>
