@@ -10,8 +10,9 @@ import { join, resolve } from 'node:path';
 import { createLogger, powertoolsLog } from '../adapters/powertools-observability.js';
 import { UsageError } from '../errors.js';
 import { count } from '../feedback/wording.js';
-import { loadDemo } from '../local/demo.js';
+import { demoQuarters, loadDemo } from '../local/demo.js';
 import { LOCAL_DEFAULTS, startLocalStack } from '../local/local-stack.js';
+import { describePeriod, formatYear } from '../programme/periods.js';
 import type { Log } from '../submissions/ports.js';
 import type { Command } from './command.js';
 import { cliReferenceData } from './reference.js';
@@ -19,12 +20,14 @@ import { localDir, type StackDescription } from './stack-connection.js';
 
 export const localCommand: Command = {
   usage:
-    'returns local [--no-demo]   (data in .local/ or RETURNS_LOCAL_DIR; ports LOCAL_S3_PORT, LOCAL_DYNAMODB_PORT, LOCAL_SES_PORT; RETURNS_LOG=json for JSON lines; RETURNS_REMINDERS=off for no reminder timer)',
-  options: { 'no-demo': { type: 'boolean', default: false } },
+    'returns local [--no-demo] [--demo-as-of 2025-11-15]   (the demonstration is the two latest quarters due by that day, today by default; data in .local/ or RETURNS_LOCAL_DIR; ports LOCAL_S3_PORT, LOCAL_DYNAMODB_PORT, LOCAL_SES_PORT; RETURNS_LOG=json for JSON lines; RETURNS_REMINDERS=off for no reminder timer)',
+  options: { 'no-demo': { type: 'boolean', default: false }, 'demo-as-of': { type: 'string' } },
   async run(values) {
     const dataDir = resolve(localDir());
     mkdirSync(dataDir, { recursive: true });
     const reference = cliReferenceData();
+    const asOf = demoDate(values['demo-as-of']);
+    const quarters = demoQuarters(reference.programme, asOf);
     const ports = {
       s3: port('LOCAL_S3_PORT', LOCAL_DEFAULTS.ports.s3),
       dynamodb: port('LOCAL_DYNAMODB_PORT', LOCAL_DEFAULTS.ports.dynamodb),
@@ -89,15 +92,26 @@ export const localCommand: Command = {
     );
     out('or with this tool:  npm run returns -- submit ret.xlsx --site BLK');
     out('Blank templates:    npm run returns -- templates --out-dir out');
-    out('What has arrived:   npm run returns -- status --year 2025-26');
+    out(`What has arrived:   npm run returns -- status --year ${formatYear(quarters[1].startYear)}`);
     out();
 
     if (stack.tableCreated && !values['no-demo']) {
-      out('First start: loading the demonstration returns (2025-26 Q1 and Q2 for all five partnerships)…');
-      const uploads = await loadDemo(reference, stack.clients.s3, stack.bucket, async () => {
-        await new Promise((resolvePending) => setTimeout(resolvePending, 50));
-        await stack.idle();
-      });
+      out(
+        `First start: loading the demonstration returns (${quarters.map(describePeriod).join(' and ')} for all five partnerships, each sent a few days before it was due)…`,
+      );
+      const uploads = await loadDemo(
+        reference,
+        {
+          s3: stack.clients.s3,
+          bucket: stack.bucket,
+          arriveAt: (key, at) => stack.arriveAt(key, at),
+          settle: async () => {
+            await new Promise((resolvePending) => setTimeout(resolvePending, 50));
+            await stack.idle();
+          },
+        },
+        asOf,
+      );
       for (const upload of uploads)
         if (upload.note !== 'valid') out(`  ${upload.site} ${upload.period}: ${upload.note}`);
       out(`Loaded ${count(uploads.length, 'return')}; their feedback emails are at ${stack.endpoints.ses}/`);
@@ -158,4 +172,15 @@ function consoleLog(): Log {
       );
     };
   return { info: show('info'), warn: show('warn'), error: show('error') };
+}
+
+/** The day the demonstration is loaded as of: today, or a date given for a repeatable demonstration. */
+function demoDate(value: unknown): Date {
+  if (value === undefined) return new Date();
+  const text = String(value);
+  const date = /^\d{4}-\d{2}-\d{2}$/.test(text) ? new Date(`${text}T12:00:00Z`) : undefined;
+  if (!date || Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== text) {
+    throw new UsageError(`--demo-as-of should be a date such as 2025-11-15, not "${text}".`);
+  }
+  return date;
 }

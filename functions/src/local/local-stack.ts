@@ -100,6 +100,11 @@ export interface LocalStack {
   sweep(): Promise<ReconcileOutcome>;
   /** Delivers an S3 event (in real S3's form) as the queue would, with redelivery on failure. */
   deliver(s3Event: S3rverEvent): Promise<void>;
+  /**
+   * The next upload to this key is received as at `at` (its S3 event's time): the demonstration's
+   * returns arrive on the days a partnership would have sent them, not all at the moment it loads.
+   */
+  arriveAt(key: string, at: string): void;
   /** Resolves when every delivered event has been handled (or dead-lettered). */
   idle(): Promise<void>;
   /** Stops one emulator for a while and starts it again on the same port and data: for fault tests. */
@@ -352,13 +357,20 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     };
 
     const deliverEvents = options.deliverEvents ?? true;
+    const arrivals = new Map<string, string>();
     s3.s3rver.on('event', (event: S3rverEvent) => {
       if (!deliverEvents) return;
       // s3rver emits inside the PUT handler, before it answers: never block or throw there.
       const created = event.Records.filter(
         (record) =>
           record.eventName.startsWith('ObjectCreated:') && record.s3.object.key.startsWith(UPLOADS.prefix),
-      );
+      ).map((record) => {
+        const key = decodeS3EventKey(record.s3.object.key);
+        const at = arrivals.get(key);
+        if (at === undefined) return record;
+        arrivals.delete(key);
+        return { ...record, eventTime: at };
+      });
       if (created.length > 0) setImmediate(() => track(deliver(asRealS3Event({ Records: created }))));
     });
 
@@ -408,6 +420,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         const work = deliver(s3Event);
         track(work);
         return work;
+      },
+      arriveAt: (key, at) => {
+        arrivals.set(key, at);
       },
       interrupt: async (name, forMs) => {
         const current = name === 'dynamodb' ? dynamo : ses;
