@@ -3,6 +3,7 @@
  * audit's verdict, confirm), charts, and filtered downloads. Templates only,
  * filled from what the use cases return.
  */
+import { describePeriod, parsePeriod } from '../../programme/periods.js';
 import type { ReleaseRecord } from '../../publication/release.js';
 import type { PublishOutcome, ReleasePreview } from '../../submissions/publish-release.js';
 import type { SuppressedCell } from '../../submissions/release-drafts.js';
@@ -115,7 +116,7 @@ function readyPreview(preview: ReleasePreview, csrf: string, names: Names): Safe
 <h2 class="govuk-heading-m">What would be published</h2>
 <dl class="govuk-summary-list">
 <div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Release</dt><dd class="govuk-summary-list__value">${preview.number === 1 ? `Release 1, the first release of ${preview.title}` : `Release ${preview.number}, a revision of release ${preview.previous?.number ?? preview.number - 1}`}</dd></div>
-<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Quarters covered</dt><dd class="govuk-summary-list__value">${preview.quarters.join(', ')}</dd></div>
+<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Quarters covered</dt><dd class="govuk-summary-list__value">${preview.quarters.map(quarterName).join(', ')}</dd></div>
 <div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Returns used</dt><dd class="govuk-summary-list__value">${preview.submissions.length} accepted ${preview.submissions.length === 1 ? 'return' : 'returns'}, from ${sites.map((site) => names.site(site)).join(', ')}</dd></div>
 <div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Files</dt><dd class="govuk-summary-list__value">release-${preview.number}.xlsx and release-${preview.number}.csv, for anyone signed in</dd></div>
 <div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Audit</dt><dd class="govuk-summary-list__value">${preview.audit.quantities} protected quantities checked with ${preview.audit.lps} linear programmes in ${(preview.audit.milliseconds / 1000).toFixed(1)} s</dd></div>
@@ -283,4 +284,10 @@ ${formats.map(
 </div></fieldset></div>
 <button type="submit" class="govuk-button" data-module="govuk-button">Download</button>
 </form>`;
+}
+
+/** `2025-26-Q2` as people say it: 2025-26 Q2. */
+function quarterName(value: string): string {
+  const parsed = parsePeriod(value);
+  return 'period' in parsed ? describePeriod(parsed.period) : value;
 }
