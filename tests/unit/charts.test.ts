@@ -162,6 +162,8 @@ describe('indicator charts', () => {
     expect(withClass(panels[5] as Element, 'no-value').map((e) => e.attributes['data-period'])).toEqual([
       '2025-26-Q3',
     ]);
+    // Southend sent no Q3 return: that is not an item left unreported.
+    expect(withClass(panels[5] as Element, 'no-value').map((e) => e.text)).toEqual(['no return yet']);
   });
 
   it('draws the England value as a dashed line at its value, in every panel', () => {

@@ -71,6 +71,8 @@ export interface RatePoint {
   readonly numerator?: number;
   readonly denominator?: number;
   readonly sites: number;
+  /** Whether any return for the quarter is held: without one a missing rate is "no return yet", not "not reported". */
+  readonly returned: boolean;
   /** Sites in this quarter's figure, for the programme: like-for-like when the same as the quarter before. */
   readonly siteCodes: readonly string[];
   readonly likeForLike: boolean;
@@ -152,6 +154,7 @@ export function indicatorSeries(input: ChartInput, indicatorId: string): RateSer
     const then = before && both.length > 0 ? pooled(before) : undefined;
     return {
       ...pointOf(period, figure),
+      returned: summary.sites.some((site) => summary.siteQuarter.has(`${site} ${period}`)),
       siteCodes,
       likeForLike,
       ...(figure?.rate !== undefined && previous?.rate !== undefined
@@ -173,6 +176,7 @@ export function indicatorSeries(input: ChartInput, indicatorId: string): RateSer
             : undefined;
         return {
           ...pointOf(period, figure),
+          returned: summary.siteQuarter.has(`${site.code} ${period}`),
           siteCodes: hasRate(figure) ? [site.code] : [],
           likeForLike: true,
           ...(change === undefined ? {} : { changePoints: change, likeForLikePoints: change }),
@@ -266,7 +270,7 @@ export function indicatorChart(input: ChartInput, indicatorId: string): Chart {
     entry.points.forEach((point, position) => {
       if (point.rate === undefined) {
         panel.push(
-          `<text class="no-value" data-period="${point.period}" x="${fixed(x(position))}" y="${fixed(top + PANEL.height - 6)}" font-size="10" text-anchor="middle" fill="${COLOURS.muted}">not reported</text>`,
+          `<text class="no-value" data-period="${point.period}" x="${fixed(x(position))}" y="${fixed(top + PANEL.height - 6)}" font-size="10" text-anchor="middle" fill="${COLOURS.muted}">${missingRate(point)}</text>`,
         );
         return;
       }
@@ -445,7 +449,7 @@ function indicatorTable(
       rows.push([
         entry.label,
         quarterOf(point.period),
-        point.rate === undefined ? 'not reported' : percent(point.rate, 1),
+        point.rate === undefined ? missingRate(point) : percent(point.rate, 1),
         point.lower === undefined || point.upper === undefined
           ? ''
           : `${percent(point.lower, 1)} to ${percent(point.upper, 1)}`,
@@ -662,4 +666,9 @@ function round(value: number, digits: number): number {
 
 function isNumber(value: number | undefined): value is number {
   return value !== undefined;
+}
+
+/** Why a point has no rate: no return held for the quarter yet, or returns that leave it unreported. */
+function missingRate(point: RatePoint): string {
+  return point.returned ? 'not reported' : 'no return yet';
 }
