@@ -429,3 +429,37 @@ describe('returns review', () => {
     expect(stdout).toContain('Jo: reply (queried → queried)');
   });
 });
+
+describe('going back to an earlier file', () => {
+  it('moves the review to it, answering a query on the file between, with a true record', async () => {
+    const values = validValues('NOT', PERIOD, 7);
+    const first = await filledReturn(values, 'NOT', PERIOD);
+    const a = await send('NOT', 'a.xlsx', first, '2025-10-20T09:00:00.000Z', '3A');
+    const b = await send(
+      'NOT',
+      'b.xlsx',
+      await filledReturn(withItems(values, { 'NOTE.HIGHLIGHTS': 'Second thoughts' }), 'NOT', PERIOD),
+      '2025-10-21T09:00:00.000Z',
+      '3B',
+    );
+    expect(
+      await act(ana, 'NOT', b.submission.submissionId, 0, { kind: 'query', message: 'Why the change?' }),
+    ).toMatchObject({ outcome: 'done', review: { state: 'queried' } });
+
+    // The site sends its first file again, under another name: it is the current return once more.
+    await t.upload('incoming/NOT/a again.xlsx', first);
+    await t.stack.deliver(
+      s3Event('incoming/NOT/a again.xlsx', '2025-10-22T09:00:00.000Z', '3C', first.length),
+    );
+    await t.stack.idle();
+    expect((await t.store.currentReturn('NOT', PERIOD))?.submissionId).toBe(a.submission.submissionId);
+
+    const review = await t.store.review('NOT', PERIOD);
+    expect(review).toMatchObject({ submissionId: a.submission.submissionId, state: 'awaiting-review' });
+    const last = (await t.store.reviewTrail('NOT', PERIOD)).find(
+      (record) => record.submissionId === a.submission.submissionId,
+    );
+    expect(last).toMatchObject({ action: 'upload-current', from: 'queried', to: 'awaiting-review' });
+    expect(last?.text ?? '').not.toContain('signed off');
+  });
+});

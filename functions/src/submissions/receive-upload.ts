@@ -328,7 +328,7 @@ async function sentAgain(
   }
   await store.setStatus(update.replaced.submissionId, 'superseded');
   await store.setStatus(existing.submissionId, report.status);
-  await reviewNewCurrent(deps, existing);
+  await reviewNewCurrent(deps, { ...existing, status: report.status });
   await announce(deps, existing.site, existing.period, existing.submissionId, update.version);
   log.info('an earlier file was sent again and is current once more', {
     submissionId: existing.submissionId,
@@ -535,7 +535,17 @@ async function reviewNewCurrent(deps: ReceiveUploadDeps, submission: Submission)
     const next =
       effect?.effect === 'becomes-current' && effect.audit
         ? { review: effect.review, audit: effect.audit }
-        : raceAfterSignOff(review, submission, actor, now);
+        : review.state === 'signed-off'
+          ? raceAfterSignOff(review, submission, actor, now)
+          : undefined;
+    // Nothing the review needs to record (a file the model does not review): say so, write nothing.
+    if (!next) {
+      deps.log.info('the new current return leaves the review as it is', {
+        submissionId: submission.submissionId,
+        state: review.state,
+      });
+      return false;
+    }
     const written = await store.writeReview(next.review, next.audit, review.version);
     if (written.outcome === 'written') return review.state === 'queried';
     if (written.outcome === 'full')
