@@ -128,6 +128,10 @@ describe('reviewing a return on the portal', () => {
     expect(asStaff).toContain('Reopen this return');
     expect(asStaff).not.toContain('Sign off this return');
     expect(await text(blk, page)).toContain('Signed off');
+    // The notice is said only to the person who acted: a link cannot make it claim anything.
+    expect(await text(blk, `${page}?done=sign-off`)).not.toContain('The return is now locked');
+    expect(await text(blk, `${page}?done=reply`)).not.toContain('your reply is recorded');
+    expect(await text(staff, `${page}?done=constructor`)).not.toContain('function');
     expect(await harness.stack.store.review('BLK', '2025-26-Q2')).toMatchObject({
       state: 'signed-off',
       version: 3,
@@ -149,8 +153,9 @@ describe('reviewing a return on the portal', () => {
     const revision = await harness.checked(blk, uploadId);
     expect(revision).not.toBe(page);
     // The page moves on once the submission is recorded; the review notes the revision a moment later.
-    for (let attempt = 0; attempt < 50; attempt++) {
+    for (let attempt = 0; ; attempt++) {
       if ((await harness.stack.store.review('BLK', '2025-26-Q2'))?.proposedRevision) break;
+      if (attempt === 300) throw new Error('the proposed revision was never noted on the review');
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     const returns = await text(blk, '/returns?year=2025-26');

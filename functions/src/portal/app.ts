@@ -20,7 +20,7 @@ import {
   today as todayOf,
 } from '../programme/periods.js';
 import type { ReferenceData } from '../reference/reference-data.js';
-import type { ReviewAction } from '../returns/review.js';
+import type { AuditRecord, ReviewAction } from '../returns/review.js';
 import type { Log, Mailer } from '../submissions/ports.js';
 import type { ReviewStore } from '../submissions/review-return.js';
 import type { AccessTokenVerifier } from './access-token.js';
@@ -127,8 +127,11 @@ export interface PortalDeps {
 /** The actions a staff review form may post; a reply has its own route. */
 const STAFF_REVIEW_ACTIONS = ['sign-off', 'query', 'reopen', 'accept-revision', 'decline-revision'] as const;
 
-/** What the page says after an action that worked. */
-const REVIEW_DONE: Record<string, string> = {
+/**
+ * What the page says after an action that worked. Said only when the quarter's
+ * newest record is that action by this person, so a link cannot claim it.
+ */
+const REVIEW_DONE: Readonly<Record<string, string>> = {
   'sign-off': 'Signed off. The return is now locked: a later upload waits as a proposed revision.',
   query: 'Query sent to the site and shown on this page.',
   'query-unsent':
@@ -139,6 +142,20 @@ const REVIEW_DONE: Record<string, string> = {
     'Revision accepted: it is now the current return, and the programme figures will be recomputed.',
   'decline-revision': 'Revision declined: the signed-off return stands.',
 };
+
+function doneNotice(
+  asked: string | undefined,
+  trail: readonly AuditRecord[],
+  principal: Principal | undefined,
+): string | undefined {
+  if (!asked || !Object.hasOwn(REVIEW_DONE, asked) || !principal) return undefined;
+  const newest = trail.reduce<AuditRecord | undefined>(
+    (latest, record) => (!latest || record.version > latest.version ? record : latest),
+    undefined,
+  );
+  const action = asked === 'query-unsent' ? 'query' : asked;
+  return newest?.action === action && newest.actor.id === principal.username ? REVIEW_DONE[asked] : undefined;
+}
 
 /**
  * Who a route is for. `records` routes serve one record (a submission) to its
@@ -500,7 +517,7 @@ export function createPortal(deps: PortalDeps): {
             ? await prepareUpload(data, settings, principal.site, principal.displayName)
             : undefined;
         if (correction) c.set('formTargets', [new URL(correction.url).origin]);
-        const done = REVIEW_DONE[c.req.query('done') ?? ''];
+        const done = doneNotice(c.req.query('done'), view.review?.trail ?? [], c.get('principal'));
         return render(
           c,
           `${view.periodTitle} return`,
@@ -826,7 +843,7 @@ export function createPortal(deps: PortalDeps): {
     if (outcome.outcome === 'refused') {
       return again(action.kind, outcome.message, outcome.code === 'conflict' ? 409 : 400);
     }
-    const done = action.kind === 'query' && outcome.email === 'failed' ? 'query-unsent' : action.kind;
+    const done = action.kind === 'query' && outcome.email !== 'sent' ? 'query-unsent' : action.kind;
     // After accepting a revision, its own page: it is now the current return.
     return redirect(
       c,
