@@ -365,10 +365,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         (record) =>
           record.eventName.startsWith('ObjectCreated:') && record.s3.object.key.startsWith(UPLOADS.prefix),
       ).map((record) => {
-        const key = decodeS3EventKey(record.s3.object.key);
-        const at = arrivals.get(key);
+        // s3rver's events carry the key as stored (asRealS3Event encodes it as S3 would).
+        const at = arrivals.get(record.s3.object.key);
         if (at === undefined) return record;
-        arrivals.delete(key);
+        arrivals.delete(record.s3.object.key);
         return { ...record, eventTime: at };
       });
       if (created.length > 0) setImmediate(() => track(deliver(asRealS3Event({ Records: created }))));
