@@ -15,6 +15,8 @@ export const PREFIXES = {
   feedback: 'feedback/',
   /** Programme summaries: summaries/{PERIOD}/programme.xlsx and published.xlsx. Kept. */
   summaries: 'summaries/',
+  /** Staff's filtered downloads in AWS: exports/{uuid}/returns-….csv, linked for a minute. Expires in a day. */
+  exports: 'exports/',
 } as const;
 
 /** Where the NodejsFunction bundles put the reference files, and TEMPLATES_DIR says so. */

@@ -120,6 +120,14 @@ function lifecycleRules(feedbackRetentionDays: number): LifecycleRule[] {
     },
     // Once its versions are gone, an expired feedback object leaves a lone delete marker: remove it.
     { id: 'remove-feedback-delete-markers', prefix: PREFIXES.feedback, expiredObjectDeleteMarker: true },
+    // A filtered download is every site's unsuppressed returns, linked for a minute: keep it a day at most.
+    {
+      id: 'expire-exports',
+      prefix: PREFIXES.exports,
+      expiration: Duration.days(1),
+      noncurrentVersionExpiration: Duration.days(1),
+    },
+    { id: 'remove-export-delete-markers', prefix: PREFIXES.exports, expiredObjectDeleteMarker: true },
   ];
 }
 

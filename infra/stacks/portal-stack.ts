@@ -60,7 +60,7 @@ export const PUBLISHED_PREFIX = 'published/';
 /** A release's own files before it is published, its drafts and internal records: releases/{PERIOD}/…. */
 export const RELEASE_FILES_PREFIX = 'releases/';
 /** Staff's filtered downloads, written here because API Gateway cannot stream: exports/{uuid}/…. */
-export const EXPORTS_PREFIX = 'exports/';
+export const EXPORTS_PREFIX = PREFIXES.exports;
 /** The partition of the release records in the table (DynamoReleaseStore). */
 export const RELEASE_RECORD_KEYS = 'RELEASES#*';
 

@@ -126,7 +126,7 @@ describe('the returns bucket', () => {
     expect(exempt['Fn::Sub']).toMatch(/:role\/cdk-hnb659fds-cfn-exec-role-\$\{AWS::AccountId\}-/);
   });
 
-  it('expires only feedback/, and aborts incomplete uploads everywhere', () => {
+  it('expires only feedback/ and staff’s downloads (exports/, in a day), and aborts incomplete uploads everywhere', () => {
     const rules = props(bucketId).LifecycleConfiguration.Rules as Array<CfnProperties>;
     expect(rules).toContainEqual(
       expect.objectContaining({
@@ -149,9 +149,13 @@ describe('the returns bucket', () => {
         'Transitions',
         'NoncurrentVersionTransitions',
       ].some((key) => key in rule);
-    // Any rule that deletes or moves data names a prefix, and that prefix is feedback/.
+    expect(rules).toContainEqual(
+      expect.objectContaining({ Prefix: PREFIXES.exports, ExpirationInDays: 1, Status: 'Enabled' }),
+    );
+    // Any rule that deletes or moves data names a prefix, and that prefix is feedback/ or exports/:
+    // never the archive, the uploads, the summaries or a release.
     for (const rule of rules.filter(removesData)) {
-      expect(rule.Prefix).toBe(PREFIXES.feedback);
+      expect([PREFIXES.feedback, PREFIXES.exports]).toContain(rule.Prefix);
       expect(rule.TagFilters).toBeUndefined();
     }
   });

@@ -272,10 +272,14 @@ ${
         warnings > 0
           ? {
               label: `Why it can be signed off with ${warnings === 1 ? 'a warning' : `${warnings} warnings`} the site did not explain`,
-              hint: `Recorded with the sign-off. ${limit}`,
+              hint: `Recorded with the sign-off. The site's people see it in the record of actions. ${limit}`,
               required: true,
             }
-          : { label: 'Note (optional)', hint: `Recorded with the sign-off. ${limit}`, required: false },
+          : {
+              label: 'Note (optional)',
+              hint: `Recorded with the sign-off. The site's people see it in the record of actions. ${limit}`,
+              required: false,
+            },
       )
     : ''
 }
@@ -298,7 +302,7 @@ ${
   offered.has('accept-revision')
     ? form('accept-revision', 'Accept the proposed revision', {
         label: 'Note (optional)',
-        hint: `The revision becomes the current return and needs review of its own; the programme figures are recomputed. ${limit}`,
+        hint: `The revision becomes the current return and needs review of its own; the programme figures are recomputed. The site's people see it in the record of actions. ${limit}`,
         required: false,
       })
     : ''
@@ -310,7 +314,7 @@ ${
         'Decline the proposed revision',
         {
           label: 'Why decline it',
-          hint: `The signed-off return stands; the declined file stays on record. ${limit}`,
+          hint: `The signed-off return stands; the declined file stays on record. The site's people see it in the record of actions. ${limit}`,
           required: true,
         },
         'review',
@@ -325,7 +329,7 @@ ${
         'Reopen this return',
         {
           label: 'Why reopen it',
-          hint: `It goes back to awaiting review, and can then be queried or signed off again. ${limit}`,
+          hint: `It goes back to awaiting review, and can then be queried or signed off again. The site's people see it in the record of actions. ${limit}`,
           required: true,
         },
         'review',
