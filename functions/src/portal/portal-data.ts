@@ -4,7 +4,7 @@
  * or the bucket, and a refusal is NotFound. Use cases take a PortalData, so a
  * page cannot reach storage except through the one decision.
  */
-import type { AuditRecord, Review } from '../returns/review.js';
+import type { Actor, AuditRecord, Review } from '../returns/review.js';
 import type { CurrentReturn, Submission, UnroutableUpload } from '../returns/submission.js';
 import type { ReleaseStore, ReturnFiles, SubmissionStore } from '../submissions/ports.js';
 import {
@@ -132,17 +132,21 @@ export class PortalData {
   async actOnReview(request: Omit<ReviewRequest, 'actor'>): Promise<ReviewOutcome> {
     const reply = request.action.kind === 'reply';
     this.check({ action: reply ? 'reply-to-query' : 'review-return', site: request.site });
+    const actor = this.actor;
+    if (!this.reviews || !actor) throw new NotFound();
+    return reviewReturn(this.reviews, { ...request, actor });
+  }
+
+  /** The signed-in person as a review's audit records name them (never a name typed in a form). */
+  get actor(): Actor | undefined {
     const principal = this.principal;
-    if (!this.reviews || !principal || principal.kind === 'no-access') throw new NotFound();
-    return reviewReturn(this.reviews, {
-      ...request,
-      actor: {
-        id: principal.username,
-        name: principal.displayName,
-        role: principal.kind,
-        ...(principal.kind === 'site' ? { site: principal.site } : {}),
-      },
-    });
+    if (!principal || principal.kind === 'no-access') return undefined;
+    return {
+      id: principal.username,
+      name: principal.displayName,
+      role: principal.kind,
+      ...(principal.kind === 'site' ? { site: principal.site } : {}),
+    };
   }
 
   async uploadForm(request: UploadFormRequest): Promise<UploadForm> {

@@ -125,18 +125,7 @@ async function reviewPanel(data: PortalData, submission: Submission): Promise<Re
   const review = found.review ?? startReview(submission.site, submission.period, current.submissionId);
   const isCurrent = review.submissionId === submission.submissionId;
   const isProposed = review.proposedRevision?.submissionId === submission.submissionId;
-  const principal = data.principal;
-  const actor =
-    principal?.kind === 'staff'
-      ? ({ id: principal.username, name: principal.displayName, role: 'staff' } as const)
-      : principal?.kind === 'site'
-        ? ({
-            id: principal.username,
-            name: principal.displayName,
-            role: 'site',
-            site: principal.site,
-          } as const)
-        : undefined;
+  const actor = data.actor;
   const possible = actor ? allowedActions(review, actor) : [];
   // Settling a revision is offered on either file's page; everything else only on the current return's.
   const actions = possible.filter((kind) =>
