@@ -10,11 +10,10 @@
  */
 
 import { portalLinks } from '../config/portal-links.js';
-import { escapeHtml } from '../dictionary/describe-dictionary.js';
 import { describePeriod, formatPeriod, type Period, periodMonths } from '../programme/periods.js';
 import type { Programme } from '../programme/programme.js';
 import type { Site } from '../programme/sites.js';
-import { emailHeading, emailLink, emailPage } from './email-html.js';
+import { type EmailBlock, emailHtml, emailText } from './email-html.js';
 import type { FeedbackEmail } from './feedback-email.js';
 import { ukDateTime } from './wording.js';
 
@@ -36,12 +35,6 @@ export interface QueryEmailContext {
   readonly portalUrl?: string;
 }
 
-type Block =
-  | { kind: 'paragraph'; text: string; strong?: boolean }
-  | { kind: 'quote'; text: string }
-  | { kind: 'heading'; text: string }
-  | { kind: 'link'; text: string; href: string };
-
 export function composeQueryEmail(context: QueryEmailContext): FeedbackEmail {
   const { site, period, programme } = context;
   const quarter = describePeriod(period);
@@ -49,7 +42,7 @@ export function composeQueryEmail(context: QueryEmailContext): FeedbackEmail {
   const page = context.portalUrl
     ? portalLinks.submission(context.portalUrl, formatPeriod(period), context.submissionId)
     : undefined;
-  const blocks: Block[] = [
+  const blocks: EmailBlock[] = [
     { kind: 'paragraph', text: `Hello ${site.name} team,` },
     {
       kind: 'paragraph',
@@ -78,8 +71,8 @@ export function composeQueryEmail(context: QueryEmailContext): FeedbackEmail {
   return {
     to: context.recipients,
     subject,
-    text: `${renderText(blocks)}\n`,
-    html: renderHtml(subject, blocks),
+    text: `${emailText(blocks)}\n`,
+    html: emailHtml(subject, blocks),
   };
 }
 
@@ -104,7 +97,7 @@ export function composeReplyEmail(context: ReplyEmailContext): FeedbackEmail {
   const { site, period } = context;
   const quarter = describePeriod(period);
   const subject = `${site.shortName} replied to the query about their ${quarter} return`;
-  const blocks: Block[] = [
+  const blocks: EmailBlock[] = [
     {
       kind: 'paragraph',
       strong: true,
@@ -128,51 +121,7 @@ export function composeReplyEmail(context: ReplyEmailContext): FeedbackEmail {
   return {
     to: context.recipients,
     subject,
-    text: `${renderText(blocks)}\n`,
-    html: renderHtml(subject, blocks),
+    text: `${emailText(blocks)}\n`,
+    html: emailHtml(subject, blocks),
   };
-}
-
-function renderText(blocks: readonly Block[]): string {
-  const lines: string[] = [];
-  for (const block of blocks) {
-    switch (block.kind) {
-      case 'paragraph':
-        lines.push(block.text, '');
-        break;
-      case 'quote':
-        for (const line of block.text.split(/\r?\n/)) lines.push(line.trim() ? `> ${line}` : '>');
-        lines.push('');
-        break;
-      case 'heading':
-        lines.push(block.text.toUpperCase(), '');
-        break;
-      case 'link':
-        lines.push(`${block.text}:`, block.href, '');
-        break;
-    }
-  }
-  return lines.join('\n').trimEnd();
-}
-
-function renderHtml(subject: string, blocks: readonly Block[]): string {
-  const body = blocks
-    .map((block) => {
-      switch (block.kind) {
-        case 'paragraph':
-          return block.strong
-            ? `<p><strong>${escapeHtml(block.text)}</strong></p>`
-            : `<p>${escapeHtml(block.text)}</p>`;
-        case 'quote':
-          return `<blockquote style="margin:8px 0 16px;padding:8px 16px;border-left:4px solid #1f4e79;background:#f3f2f1;white-space:pre-wrap">${escapeHtml(block.text)}</blockquote>`;
-        case 'heading':
-          return emailHeading(block.text);
-        case 'link':
-          return emailLink(block.text, block.href);
-        default:
-          return block satisfies never;
-      }
-    })
-    .join('\n');
-  return emailPage(subject, body);
 }

@@ -10,7 +10,6 @@
  */
 
 import type { CompletenessCell } from '../aggregation/completeness.js';
-import { escapeHtml } from '../dictionary/describe-dictionary.js';
 import { CANNOT_REPORT_POLICY } from '../dictionary/reporting-policy.js';
 import {
   addDays,
@@ -22,7 +21,7 @@ import {
 } from '../programme/periods.js';
 import type { Programme } from '../programme/programme.js';
 import type { Site } from '../programme/sites.js';
-import { emailHeading, emailLink, emailPage } from './email-html.js';
+import { type EmailBlock, emailHtml, emailText } from './email-html.js';
 import type { FeedbackEmail } from './feedback-email.js';
 import { count, ukTime } from './wording.js';
 
@@ -47,12 +46,6 @@ export interface SiteNoticeContext {
   readonly rejected?: RejectedFile;
 }
 
-type Block =
-  | { kind: 'paragraph'; text: string; strong?: boolean }
-  | { kind: 'heading'; text: string }
-  | { kind: 'list'; items: readonly string[] }
-  | { kind: 'link'; text: string; href: string };
-
 export function composeSiteNotice(context: SiteNoticeContext): FeedbackEmail {
   const { site, period, dueDate, today, programme } = context;
   const quarter = describePeriod(period);
@@ -63,7 +56,7 @@ export function composeSiteNotice(context: SiteNoticeContext): FeedbackEmail {
       ? `Reminder: ${site.shortName} ${quarter} return due by ${longDate(dueDate)} (${count(days, 'day')} to go)`
       : `Overdue: ${site.shortName} ${quarter} return was due on ${longDate(dueDate)}`;
 
-  const blocks: Block[] = [{ kind: 'paragraph', text: `Hello ${site.name} team,` }];
+  const blocks: EmailBlock[] = [{ kind: 'paragraph', text: `Hello ${site.name} team,` }];
   if (context.kind === 'reminder') {
     blocks.push({
       kind: 'paragraph',
@@ -116,8 +109,8 @@ export function composeSiteNotice(context: SiteNoticeContext): FeedbackEmail {
   return {
     to: context.recipients,
     subject,
-    text: `${renderText(blocks)}\n`,
-    html: renderHtml(subject, blocks),
+    text: `${emailText(blocks)}\n`,
+    html: emailHtml(subject, blocks),
   };
 }
 
@@ -166,7 +159,7 @@ export function composeDigestEmail(context: DigestContext): FeedbackEmail {
   const subject = `Monitoring returns, week of ${longDate(context.week)}: ${
     overdue === 0 ? 'nothing overdue' : `${count(overdue, 'return')} overdue`
   }${awaited > 0 ? `, ${awaited} more awaited` : ''}`;
-  const blocks: Block[] = [{ kind: 'paragraph', text: 'Hello,' }];
+  const blocks: EmailBlock[] = [{ kind: 'paragraph', text: 'Hello,' }];
   const lead =
     overdue === 0
       ? `As of ${longDate(today)}, every return that has fallen due has been accepted.`
@@ -227,8 +220,8 @@ export function composeDigestEmail(context: DigestContext): FeedbackEmail {
   return {
     to: context.recipients,
     subject,
-    text: `${renderText(blocks)}\n`,
-    html: renderHtml(subject, blocks),
+    text: `${emailText(blocks)}\n`,
+    html: emailHtml(subject, blocks),
   };
 }
 
@@ -269,48 +262,4 @@ function weekday(date: string): string {
 export function mondayOf(date: string): string {
   const day = new Date(`${date}T00:00:00Z`).getUTCDay();
   return addDays(date, -((day + 6) % 7));
-}
-
-function renderText(blocks: readonly Block[]): string {
-  const lines: string[] = [];
-  for (const block of blocks) {
-    switch (block.kind) {
-      case 'paragraph':
-        lines.push(block.text, '');
-        break;
-      case 'heading':
-        lines.push(block.text.toUpperCase(), '');
-        break;
-      case 'list':
-        for (const item of block.items) lines.push(`- ${item}`);
-        lines.push('');
-        break;
-      case 'link':
-        lines.push(`${block.text}:`, block.href, '');
-        break;
-    }
-  }
-  return lines.join('\n').trimEnd();
-}
-
-function renderHtml(subject: string, blocks: readonly Block[]): string {
-  const body = blocks
-    .map((block) => {
-      switch (block.kind) {
-        case 'paragraph':
-          return block.strong
-            ? `<p><strong>${escapeHtml(block.text)}</strong></p>`
-            : `<p>${escapeHtml(block.text)}</p>`;
-        case 'heading':
-          return emailHeading(block.text);
-        case 'list':
-          return `<ul>${block.items.map((item) => `<li style="margin-bottom:4px">${escapeHtml(item)}</li>`).join('')}</ul>`;
-        case 'link':
-          return emailLink(block.text, block.href);
-        default:
-          return block satisfies never;
-      }
-    })
-    .join('\n');
-  return emailPage(subject, body);
 }
