@@ -10,12 +10,11 @@
  * Screenshots go to the system's temporary folder; UPDATE_SCREENSHOTS=1 writes
  * them to docs/portal-*.png for the README instead.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { type Browser, type BrowserContext, chromium, type Download, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Download, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syntheticReturn } from '../../functions/src/demo/synthetic-return.js';
 import { describePeriod, type Period, parsePeriod } from '../../functions/src/programme/periods.js';
@@ -24,16 +23,9 @@ import { fillTemplate } from '../../functions/src/template/fill-template.js';
 import { type PortalHarness, postUpload, startPortalHarness } from '../portal/harness.js';
 import { testReference } from '../support/reference.js';
 import { filledReturn, validValues } from '../support/returns.js';
+import { axeViolations, chromiumInstalled, launchChromium } from './browser-support.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = (() => {
-  if (existsSync(CHROMIUM)) return true;
-  if (process.env.CI) throw new Error('Chromium is required in CI: .ci/run should have installed it');
-  console.warn(
-    'Skipping the browser tests: Chromium is not installed here (Debian package chromium; see .ci/run).',
-  );
-  return false;
-})();
+const hasChromium = chromiumInstalled('the browser tests');
 
 const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS ? 'docs' : join(tmpdir(), 'portal-screenshots');
 /** The pages the README shows; the others are screenshotted only to the temporary folder. */
@@ -49,7 +41,6 @@ const README_PAGES = new Set([
   // staff-completeness: staff-completeness.browser.test.ts takes the README's picture, with a fixed clock.
   'not-found',
 ]);
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 type Mode = 'mouse' | 'keyboard' | 'no-js';
 
@@ -61,17 +52,7 @@ const audited = new Set<string>();
 beforeAll(async () => {
   if (!hasChromium) return;
   harness = await startPortalHarness();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
   // Bradford's return, sent over HTTP: the page Blackpool must not see.
   const bfd = harness.client();
   await bfd.signInAs('bfd-demo');
@@ -119,15 +100,7 @@ async function newContext(
 /** axe-core's WCAG 2.2 AA rules and best practice on the page as it stands, and a screenshot of it. */
 async function audit(page: Page, mode: Mode, name: string): Promise<void> {
   if (mode !== 'mouse') return;
-  await page.addScriptTag({ content: AXE });
-  const result = (await page.evaluate('axe.run(document, { resultTypes: ["violations"] })')) as {
-    violations: Array<{ id: string; help: string; nodes: Array<{ target: string[] }> }>;
-  };
-  expect(
-    result.violations.map(
-      (v) => `${name}: ${v.id} (${v.help}) at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
-    ),
-  ).toEqual([]);
+  expect(await axeViolations(page, name)).toEqual([]);
   audited.add(name);
   if (SCREENSHOTS === 'docs' && !README_PAGES.has(name)) return;
   await page.screenshot({ path: join(SCREENSHOTS, `portal-${name}.png`), fullPage: true });

@@ -5,26 +5,19 @@
  * temporary folder (portal-review-*.png). Skipped, with a note, where
  * Chromium is not installed (CI requires it).
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PortalHarness, postUpload, startPortalHarness } from '../portal/harness.js';
 import { filledReturn, validValues, withItems } from '../support/returns.js';
+import { axeViolations, chromiumInstalled, launchChromium } from './browser-support.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = (() => {
-  if (existsSync(CHROMIUM)) return true;
-  if (process.env.CI) throw new Error('Chromium is required in CI: .ci/run should have installed it');
-  console.warn('Skipping the review browser test: Chromium is not installed here (Debian package chromium).');
-  return false;
-})();
+const hasChromium = chromiumInstalled('the review browser test');
 const SCREENSHOTS = join(tmpdir(), 'portal-screenshots');
 /** The pages the README shows: with UPDATE_SCREENSHOTS=1 these go to docs/ instead. */
 const README_PAGES = new Set(['staff-queried', 'site-queried', 'staff-signed-off']);
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 let harness: PortalHarness;
 let browser: Browser;
@@ -33,10 +26,7 @@ let submission: string;
 beforeAll(async () => {
   if (!hasChromium) return;
   harness = await startPortalHarness();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
   const blk = harness.client();
   await blk.signInAs('blk-demo');
   // A warning left unexplained, so signing off asks why.
@@ -62,15 +52,7 @@ afterAll(async () => {
 });
 
 async function audit(page: Page, name: string): Promise<void> {
-  await page.addScriptTag({ content: AXE });
-  const result = (await page.evaluate('axe.run(document, { resultTypes: ["violations"] })')) as {
-    violations: Array<{ id: string; help: string; nodes: Array<{ target: string[] }> }>;
-  };
-  expect(
-    result.violations.map(
-      (v) => `${name}: ${v.id} (${v.help}) at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
-    ),
-  ).toEqual([]);
+  expect(await axeViolations(page, name)).toEqual([]);
   const folder = process.env.UPDATE_SCREENSHOTS && README_PAGES.has(name) ? 'docs' : SCREENSHOTS;
   await page.screenshot({ path: join(folder, `portal-review-${name}.png`), fullPage: true });
 }

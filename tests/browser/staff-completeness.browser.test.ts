@@ -20,29 +20,20 @@
  * no site could claim. UPDATE_SCREENSHOTS=1 writes the README's pictures,
  * docs/portal-staff-completeness.png and docs/portal-staff-non-submitters.png.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium, type Download, type Page } from 'playwright-core';
+import type { Browser, Download, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asRealS3Event } from '../../functions/src/local/local-stack.js';
 import { type PortalHarness, startPortalHarness } from '../portal/harness.js';
 import { filledReturn, validYear, withItems } from '../support/returns.js';
+import { axeViolations, chromiumInstalled, launchChromium } from './browser-support.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = (() => {
-  if (existsSync(CHROMIUM)) return true;
-  if (process.env.CI) throw new Error('Chromium is required in CI: .ci/run should have installed it');
-  console.warn(
-    'Skipping the staff completeness browser tests: Chromium is not installed here (Debian package chromium; see .ci/run).',
-  );
-  return false;
-})();
+const hasChromium = chromiumInstalled('the staff completeness browser tests');
 
 const NOW = new Date('2026-01-25T10:00:00Z');
 const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS ? 'docs' : join(tmpdir(), 'portal-screenshots');
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 let harness: PortalHarness;
 let browser: Browser;
@@ -118,16 +109,7 @@ beforeAll(async () => {
   utimesSync(stored, arrived, arrived);
   await harness.stack.stack.idle();
 
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
   mkdirSync(SCREENSHOTS, { recursive: true });
 }, 180_000);
 
@@ -138,15 +120,7 @@ afterAll(async () => {
 });
 
 async function audit(page: Page, name?: string): Promise<void> {
-  await page.addScriptTag({ content: AXE });
-  const result = (await page.evaluate('axe.run(document, { resultTypes: ["violations"] })')) as {
-    violations: Array<{ id: string; help: string; nodes: Array<{ target: string[] }> }>;
-  };
-  expect(
-    result.violations.map(
-      (v) => `${page.url()}: ${v.id} (${v.help}) at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
-    ),
-  ).toEqual([]);
+  expect(await axeViolations(page, page.url())).toEqual([]);
   if (name) await page.screenshot({ path: join(SCREENSHOTS, `portal-${name}.png`), fullPage: true });
 }
 

@@ -20,33 +20,24 @@
  *                  children reached than live in the wards): queried, corrected
  *   SEN            nothing sent: late (87 days)
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium, type Download, type Page } from 'playwright-core';
+import type { Browser, Download, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asRealS3Event } from '../../functions/src/local/local-stack.js';
 import type { ReturnValues } from '../../functions/src/returns/return-values.js';
 import { type PortalHarness, startPortalHarness } from '../portal/harness.js';
 import { filledReturn, validYear, withItems } from '../support/returns.js';
+import { axeViolations, chromiumInstalled, launchChromium } from './browser-support.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = (() => {
-  if (existsSync(CHROMIUM)) return true;
-  if (process.env.CI) throw new Error('Chromium is required in CI: .ci/run should have installed it');
-  console.warn(
-    'Skipping the staff journey browser test: Chromium is not installed here (Debian package chromium; see .ci/run).',
-  );
-  return false;
-})();
+const hasChromium = chromiumInstalled('the staff journey browser test');
 
 const START = new Date('2026-01-25T10:00:00Z').getTime();
 const startedAt = Date.now();
 const clock = () => new Date(START + (Date.now() - startedAt));
 const PERIOD = '2025-26-Q2';
 const SCREENSHOTS = join(tmpdir(), 'portal-screenshots');
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 let harness: PortalHarness;
 let browser: Browser;
@@ -98,16 +89,7 @@ beforeAll(async () => {
     await deliver(key, bytes.length, `2025-10-2${index}T09:00:00.000Z`);
   }
   await harness.stack.stack.idle();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
   mkdirSync(SCREENSHOTS, { recursive: true });
 }, 180_000);
 
@@ -118,15 +100,7 @@ afterAll(async () => {
 
 /** axe-core's WCAG 2.2 AA rules and best practice on the page as it stands, and a screenshot of it. */
 async function audit(page: Page, name: string): Promise<void> {
-  await page.addScriptTag({ content: AXE });
-  const result = (await page.evaluate(
-    'axe.run(document, { runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"], resultTypes: ["violations"] })',
-  )) as { violations: Array<{ id: string; help: string; nodes: Array<{ target: string[] }> }> };
-  expect(
-    result.violations.map(
-      (v) => `${name}: ${v.id} (${v.help}) at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
-    ),
-  ).toEqual([]);
+  expect(await axeViolations(page, name, 'wcag22')).toEqual([]);
   await page.screenshot({ path: join(SCREENSHOTS, `portal-journey-${name}.png`), fullPage: true });
 }
 

@@ -11,28 +11,19 @@
  * Screenshots go to the system's temporary folder; UPDATE_SCREENSHOTS=1 writes
  * docs/portal-staff-{releases,charts,downloads}.png for the README instead.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium, type Download, type Page } from 'playwright-core';
+import type { Browser, Download, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PortalHarness, startPortalHarness } from '../portal/harness.js';
 import { filledReturn, validYear } from '../support/returns.js';
+import { axeViolations, chromiumInstalled, launchChromium } from './browser-support.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = (() => {
-  if (existsSync(CHROMIUM)) return true;
-  if (process.env.CI) throw new Error('Chromium is required in CI: .ci/run should have installed it');
-  console.warn(
-    'Skipping the staff browser tests: Chromium is not installed here (Debian package chromium; see .ci/run).',
-  );
-  return false;
-})();
+const hasChromium = chromiumInstalled('the staff browser tests');
 
 const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS ? 'docs' : join(tmpdir(), 'portal-screenshots');
 const README_PAGES = new Set(['staff-releases', 'staff-charts', 'staff-downloads']);
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const SITES = ['BLK', 'BFD', 'LAM', 'NOT', 'SEN'];
 
 let harness: PortalHarness;
@@ -58,16 +49,7 @@ beforeAll(async () => {
     if (counts.every((count) => count === SITES.length)) break;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
   // axe-core is injected as a script, which the portal's CSP (rightly) would block.
   const context = await browser.newContext({
     acceptDownloads: true,
@@ -88,15 +70,7 @@ afterAll(async () => {
 
 /** axe-core's WCAG 2.2 AA rules and best practice on the page as it stands, and a screenshot of it. */
 async function audit(name: string, options: { fullPage?: boolean } = {}): Promise<void> {
-  await page.addScriptTag({ content: AXE });
-  const result = (await page.evaluate(
-    'axe.run(document, { runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"], resultTypes: ["violations"] })',
-  )) as { violations: Array<{ id: string; help: string; nodes: Array<{ target: string[] }> }> };
-  expect(
-    result.violations.map(
-      (v) => `${name}: ${v.id} (${v.help}) at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
-    ),
-  ).toEqual([]);
+  expect(await axeViolations(page, name, 'wcag22')).toEqual([]);
   if (SCREENSHOTS === 'docs' && !README_PAGES.has(name)) return;
   await page.screenshot({
     path: join(SCREENSHOTS, `portal-${name}.png`),

@@ -10,27 +10,18 @@
  * Screenshots go to the system's temporary folder; UPDATE_SCREENSHOTS=1 writes
  * the list's to docs/portal-staff-users.png for the README instead.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PortalHarness, startPortalHarness } from '../portal/harness.js';
+import { axeViolations, chromiumInstalled, launchChromium } from './browser-support.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = (() => {
-  if (existsSync(CHROMIUM)) return true;
-  if (process.env.CI) throw new Error('Chromium is required in CI: .ci/run should have installed it');
-  console.warn(
-    'Skipping the staff users browser test: Chromium is not installed here (Debian package chromium; see .ci/run).',
-  );
-  return false;
-})();
+const hasChromium = chromiumInstalled('the staff users browser test');
 
 const UPDATE = Boolean(process.env.UPDATE_SCREENSHOTS);
 const SCREENSHOTS = join(tmpdir(), 'portal-screenshots');
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 let harness: PortalHarness;
 let browser: Browser;
@@ -38,16 +29,7 @@ let browser: Browser;
 beforeAll(async () => {
   if (!hasChromium) return;
   harness = await startPortalHarness();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
   mkdirSync(SCREENSHOTS, { recursive: true });
 }, 120_000);
 
@@ -58,15 +40,7 @@ afterAll(async () => {
 
 /** axe-core's rules on the page as it stands (no violations), and a screenshot of it. */
 async function audit(page: Page, name: string): Promise<void> {
-  await page.addScriptTag({ content: AXE });
-  const result = (await page.evaluate('axe.run(document, { resultTypes: ["violations"] })')) as {
-    violations: Array<{ id: string; help: string; nodes: Array<{ target: string[] }> }>;
-  };
-  expect(
-    result.violations.map(
-      (v) => `${name}: ${v.id} (${v.help}) at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
-    ),
-  ).toEqual([]);
+  expect(await axeViolations(page, name)).toEqual([]);
   const path =
     UPDATE && name === 'staff-users'
       ? join('docs', 'portal-staff-users.png')
