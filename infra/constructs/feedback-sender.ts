@@ -7,6 +7,7 @@
  * feedback.
  */
 import { Stack } from 'aws-cdk-lib';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import {
   ConfigurationSet,
   ConfigurationSetTlsPolicy,
@@ -64,6 +65,16 @@ export class FeedbackSender extends Construct {
       service: 'ses',
       resource: 'configuration-set',
       resourceName: this.configurationSet.configurationSetName,
+    });
+  }
+
+  /** Sending as this identity only: SendEmail on it and its configuration set, from its one address. */
+  sendOnly(sid: string): PolicyStatement {
+    return new PolicyStatement({
+      sid,
+      actions: ['ses:SendEmail'],
+      resources: [this.identity.emailIdentityArn, this.configurationSetArn],
+      conditions: { StringEquals: { 'ses:FromAddress': this.senderEmail } },
     });
   }
 }

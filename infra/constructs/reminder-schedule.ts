@@ -79,14 +79,7 @@ export class ReminderSchedule extends Construct {
         conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['PERIOD#*'] } },
       }),
     );
-    this.sender.allow(
-      new PolicyStatement({
-        sid: 'SendNoticesFromTheIdentityOnly',
-        actions: ['ses:SendEmail'],
-        resources: [sender.identity.emailIdentityArn, sender.configurationSetArn],
-        conditions: { StringEquals: { 'ses:FromAddress': sender.senderEmail } },
-      }),
-    );
+    this.sender.allow(sender.sendOnly('SendNoticesFromTheIdentityOnly'));
     Validations.of(this.sender.function).acknowledge({
       id: 'AwsSolutions-L1',
       reason:

@@ -303,14 +303,7 @@ export class PortalStack extends Stack {
         },
       }),
     );
-    this.portal.allow(
-      new PolicyStatement({
-        sid: 'SendQueriesFromTheIdentityOnly',
-        actions: ['ses:SendEmail'],
-        resources: [storage.sender.identity.emailIdentityArn, storage.sender.configurationSetArn],
-        conditions: { StringEquals: { 'ses:FromAddress': storage.sender.senderEmail } },
-      }),
-    );
+    this.portal.allow(storage.sender.sendOnly('SendQueriesFromTheIdentityOnly'));
     // Funder staff publish releases and make filtered downloads from the portal.
     for (const prefix of [RELEASE_FILES_PREFIX, EXPORTS_PREFIX]) {
       acknowledge(

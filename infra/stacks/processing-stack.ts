@@ -158,14 +158,7 @@ export class ProcessingStack extends Stack {
         resources: [indexArn(TABLE_DESIGN.bySite.indexName)],
       }),
     );
-    this.validator.allow(
-      new PolicyStatement({
-        sid: 'SendFeedbackFromTheIdentityOnly',
-        actions: ['ses:SendEmail'],
-        resources: [storage.sender.identity.emailIdentityArn, storage.sender.configurationSetArn],
-        conditions: { StringEquals: { 'ses:FromAddress': storage.sender.senderEmail } },
-      }),
-    );
+    this.validator.allow(storage.sender.sendOnly('SendFeedbackFromTheIdentityOnly'));
     this.validator.allow(
       new PolicyStatement({
         sid: 'AnnounceAcceptedReturns',
@@ -298,14 +291,7 @@ export class ProcessingStack extends Stack {
         resources: [indexArn(TABLE_DESIGN.bySite.indexName)],
       }),
     );
-    this.sweep.allow(
-      new PolicyStatement({
-        sid: 'SendFeedbackFromTheIdentityOnly',
-        actions: ['ses:SendEmail'],
-        resources: [storage.sender.identity.emailIdentityArn, storage.sender.configurationSetArn],
-        conditions: { StringEquals: { 'ses:FromAddress': storage.sender.senderEmail } },
-      }),
-    );
+    this.sweep.allow(storage.sender.sendOnly('SendFeedbackFromTheIdentityOnly'));
     this.sweep.allow(
       new PolicyStatement({
         sid: 'AnnounceAcceptedReturns',
